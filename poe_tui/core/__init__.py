@@ -1,0 +1,1 @@
+"""The Poe service layer. Never imports Textual (see DESIGN.md section 2)."""

@@ -1,0 +1,177 @@
+"""One async client for every Poe endpoint, over one `httpx.AsyncClient`.
+
+The client owns the connection pool and the key; transports (OpenAI-compatible now,
+native and Anthropic later) borrow its `httpx.AsyncClient` and turn streams into the
+typed events of `poe_tui.core.events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from poe_tui.core import openai_chat
+from poe_tui.core.apikey import ApiKey
+from poe_tui.core.errors import (
+    AuthenticationError,
+    ProtocolError,
+    error_from_response,
+)
+from poe_tui.core.events import StreamEvent
+from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.models import ModelInfo, parse_models
+from poe_tui.core.network import network_error
+from poe_tui.core.usage import Balance, PointsEntry, PointsPage, parse_balance, parse_points_page
+
+DEFAULT_BASE_URL = "https://api.poe.com"
+USER_AGENT = "poe-tui"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Explicit limits, in seconds. `read` is the longest silence allowed mid-stream."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    write: float = 30.0
+    pool: float = 10.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class BearerAuth(httpx.Auth):
+    """Adds the key when a request is sent, so it never sits in client defaults or logs."""
+
+    def __init__(self, key: ApiKey) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = "Bearer " + self._key.reveal()
+        yield request
+
+
+class PoeClient:
+    """The Poe API: models, balance, points history and chat."""
+
+    def __init__(
+        self,
+        api_key: ApiKey | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        timeouts: Timeouts | None = None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeouts = timeouts or Timeouts()
+        self._owns_http = http is None
+        self.http = http or httpx.AsyncClient(
+            timeout=self.timeouts.to_httpx(),
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self.http.aclose()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def auth(self) -> BearerAuth:
+        if self.api_key is None:
+            raise AuthenticationError(
+                "No API key is set.",
+                hint="Run `poe-tui key set`, set POE_API_KEY, or try `--demo`.",
+            )
+        return BearerAuth(self.api_key)
+
+    async def _get_json(
+        self, path: str, *, params: Mapping[str, Any] | None = None, authed: bool = True
+    ) -> Any:
+        auth = self.auth() if authed else None
+        try:
+            response = await self.http.get(
+                self.url(path), params=params, auth=auth or httpx.USE_CLIENT_DEFAULT
+            )
+        except httpx.HTTPError as exc:
+            raise network_error(exc, self.base_url) from None
+        if response.status_code >= 400:
+            raise error_from_response(response.status_code, response.content, response.headers)
+        try:
+            return response.json()
+        except ValueError:
+            raise ProtocolError(f"{path} did not return JSON.") from None
+
+    # --- catalogue and account ------------------------------------------------
+
+    async def list_models(self) -> list[ModelInfo]:
+        """Every public model; `/v1/models` needs no key."""
+        return parse_models(await self._get_json("/v1/models", authed=False))
+
+    async def get_balance(self) -> Balance:
+        return parse_balance(await self._get_json("/usage/current_balance"))
+
+    async def get_points_history(
+        self, *, limit: int = 20, starting_after: str | None = None
+    ) -> PointsPage:
+        if not 1 <= limit <= 100:
+            raise ValueError("limit must be between 1 and 100")
+        params: dict[str, Any] = {"limit": limit}
+        if starting_after:
+            params["starting_after"] = starting_after
+        return parse_points_page(await self._get_json("/usage/points_history", params=params))
+
+    async def iter_points_history(self, max_entries: int) -> AsyncIterator[PointsEntry]:
+        """Newest first, across pages, until `max_entries` or the end of history."""
+        cursor: str | None = None
+        seen = 0
+        while seen < max_entries:
+            page = await self.get_points_history(
+                limit=min(100, max_entries - seen), starting_after=cursor
+            )
+            for entry in page.entries:
+                yield entry
+            seen += len(page.entries)
+            if not page.has_more or page.last_query_id is None:
+                return
+            cursor = page.last_query_id
+
+    # --- chat -------------------------------------------------------------------
+
+    def stream_chat(
+        self,
+        bot: str,
+        messages: Sequence[ChatMessage],
+        *,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """Stream a reply over the OpenAI-compatible API. Never raises PoeError:
+        failures arrive as a final `StreamFailed` event."""
+        return openai_chat.stream(self, bot, messages, parameters=parameters)
+
+    async def chat(
+        self,
+        bot: str,
+        messages: Sequence[ChatMessage],
+        *,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> ChatReply:
+        """The whole reply at once (raises PoeError on failure)."""
+        return await openai_chat.complete(self, bot, messages, parameters=parameters)

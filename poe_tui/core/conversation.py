@@ -1,0 +1,138 @@
+"""Conversations as plain data, shaped so a store can plug in.
+
+The UI keeps the text here, not in widgets (DESIGN.md section 4): a widget shows a
+`Message`, and a store (SQLite, a later issue) persists `Conversation`s through the
+`ConversationStore` protocol. `MemoryStore` keeps them for one run.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal, Protocol
+
+from poe_tui.core.messages import ChatMessage
+
+TITLE_LENGTH = 48
+
+
+class MessageStatus(Enum):
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    STOPPED = "stopped"  # cancelled by the user; what arrived is kept
+    FAILED = "failed"  # an error ended it; what arrived is kept
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(slots=True)
+class Message:
+    role: Literal["user", "assistant"]
+    text: str
+    bot: str
+    status: MessageStatus = MessageStatus.COMPLETE
+    id: str = field(default_factory=new_id)
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    thinking: str = ""
+    error_title: str | None = None
+    error_message: str | None = None
+    error_retryable: bool = False
+    suggested_replies: list[str] = field(default_factory=list)
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    points: int | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status is not MessageStatus.STREAMING
+
+
+@dataclass(slots=True)
+class Conversation:
+    bot: str
+    title: str = "New conversation"
+    id: str = field(default_factory=new_id)
+    messages: list[Message] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    titled: bool = False
+
+    def add_user_message(self, text: str) -> Message:
+        message = Message(role="user", text=text, bot=self.bot)
+        self.messages.append(message)
+        if not self.titled:
+            self.title = make_title(text)
+            self.titled = True
+        self.touch()
+        return message
+
+    def start_reply(self) -> Message:
+        message = Message(role="assistant", text="", bot=self.bot, status=MessageStatus.STREAMING)
+        self.messages.append(message)
+        self.touch()
+        return message
+
+    def touch(self) -> None:
+        self.updated_at = time.time()
+
+    def history(self, *, upto: Message | None = None) -> list[ChatMessage]:
+        """What to send: earlier turns, skipping failed and empty replies."""
+        result: list[ChatMessage] = []
+        for message in self.messages:
+            if message is upto:
+                break
+            if message.role == "assistant" and (
+                message.status is MessageStatus.FAILED or not message.text.strip()
+            ):
+                continue
+            result.append(ChatMessage(message.role, message.text))
+        return result
+
+    @property
+    def total_points(self) -> int:
+        return sum(m.points or 0 for m in self.messages)
+
+
+def make_title(prompt: str) -> str:
+    """A title from the first prompt: its first line, shortened on a word boundary."""
+    first_line = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
+    text = " ".join(first_line.split()) or "New conversation"
+    if len(text) <= TITLE_LENGTH:
+        return text
+    cut = text[: TITLE_LENGTH - 1].rsplit(" ", 1)[0]
+    return (cut if len(cut) > TITLE_LENGTH // 2 else text[: TITLE_LENGTH - 1]) + "…"
+
+
+class ConversationStore(Protocol):
+    """Where conversations live. The SQLite store (a later issue) implements this."""
+
+    def list_conversations(self) -> list[Conversation]:
+        """Newest activity first."""
+        ...
+
+    def save(self, conversation: Conversation) -> None:
+        """Persist the conversation and its messages (called as they change)."""
+        ...
+
+    def delete(self, conversation_id: str) -> None: ...
+
+
+class MemoryStore:
+    """Keeps conversations for this run only."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Conversation] = {}
+
+    def list_conversations(self) -> list[Conversation]:
+        return sorted(self._items.values(), key=lambda c: c.updated_at, reverse=True)
+
+    def save(self, conversation: Conversation) -> None:
+        self._items[conversation.id] = conversation
+
+    def delete(self, conversation_id: str) -> None:
+        self._items.pop(conversation_id, None)

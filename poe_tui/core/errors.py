@@ -1,0 +1,298 @@
+"""Typed errors with messages a person understands.
+
+Each error knows its HTTP status (when it has one), whether trying again may help, and a
+one-line hint about what to do. `error_from_response` maps both documented Poe error
+shapes (integer or string `code`, optional `metadata`) and the Anthropic shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+POINTS_URL = "https://poe.com/api/keys"
+KEY_URL = "https://poe.com/api_key"
+
+
+class PoeError(Exception):
+    """Base of every error the core raises or reports in a stream."""
+
+    retryable: bool = False
+    default_hint: str = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        hint: str | None = None,
+        error_type: str | None = None,
+        code: str | int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.hint = self.default_hint if hint is None else hint
+        self.error_type = error_type
+        self.code = code
+        self.request_id = request_id
+
+    @property
+    def title(self) -> str:
+        """A short name for the kind of failure, for headings and notifications."""
+        return "Error"
+
+    def one_line(self) -> str:
+        """The message and what to do, on one line (for stderr and notifications)."""
+        text = f"{self.title}: {self.message}"
+        if self.hint:
+            text = f"{text} — {self.hint}"
+        return " ".join(text.split())
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class AuthenticationError(PoeError):
+    default_hint = f"Check your key (get one at {KEY_URL}), then run `poe-tui key set`."
+
+    @property
+    def title(self) -> str:
+        return "Bad API key"
+
+
+class InsufficientPointsError(PoeError):
+    default_hint = f"Get more points at {POINTS_URL}."
+
+    @property
+    def title(self) -> str:
+        return "Out of points"
+
+
+class PermissionDeniedError(PoeError):
+    default_hint = "This key may not use that bot or content."
+
+    @property
+    def title(self) -> str:
+        return "Not allowed"
+
+
+class NotFoundError(PoeError):
+    default_hint = "Check the bot name with `poe-tui models --search NAME`."
+
+    @property
+    def title(self) -> str:
+        return "Bot not found"
+
+
+class BadRequestError(PoeError):
+    default_hint = "The request was refused as invalid; check the bot's parameters."
+
+    @property
+    def title(self) -> str:
+        return "Bad request"
+
+
+class RequestTooLargeError(PoeError):
+    default_hint = "Shorten the conversation or the attachments."
+
+    @property
+    def title(self) -> str:
+        return "Too large"
+
+
+class RateLimitError(PoeError):
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+        if "hint" not in kw or kw["hint"] is None:
+            self.hint = (
+                f"Wait {format_seconds(retry_after)} and try again."
+                if retry_after is not None
+                else "Wait a little and try again."
+            )
+
+    @property
+    def title(self) -> str:
+        return "Rate limited"
+
+
+class RequestTimeoutError(PoeError):
+    retryable = True
+    default_hint = "The bot did not start in time; try again."
+
+    @property
+    def title(self) -> str:
+        return "Timed out"
+
+
+class ServerError(PoeError):
+    retryable = True
+    default_hint = "Poe or the bot behind it failed; try again in a moment."
+
+    @property
+    def title(self) -> str:
+        return "Server error"
+
+
+class NetworkError(PoeError):
+    retryable = True
+    default_hint = "Check your connection and try again."
+
+    @property
+    def title(self) -> str:
+        return "Connection problem"
+
+
+class ProtocolError(PoeError):
+    retryable = True
+    default_hint = "The server sent something unexpected; try again."
+
+    @property
+    def title(self) -> str:
+        return "Bad response"
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "a moment"
+    whole = max(1, round(seconds))
+    return f"{whole} s" if whole < 120 else f"{round(whole / 60)} min"
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds; HTTP dates are rare from Poe and ignored."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+_STATUS_CLASSES: dict[int, type[PoeError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientPointsError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: RequestTimeoutError,
+    413: RequestTooLargeError,
+    429: RateLimitError,
+}
+
+_TYPE_CLASSES: dict[str, type[PoeError]] = {
+    "model_not_found": NotFoundError,
+    "not_found_error": NotFoundError,
+    "authentication_error": AuthenticationError,
+    "invalid_api_key": AuthenticationError,
+    "insufficient_credits": InsufficientPointsError,
+    "insufficient_quota": InsufficientPointsError,
+    "insufficient_points": InsufficientPointsError,
+    "insufficient_fund": InsufficientPointsError,
+    "rate_limit_error": RateLimitError,
+    "rate_limit_exceeded": RateLimitError,
+    "permission_error": PermissionDeniedError,
+    "moderation_error": PermissionDeniedError,
+    "overloaded_error": ServerError,
+    "request_too_large": RequestTooLargeError,
+    "user_message_too_long": RequestTooLargeError,
+    "upstream_error": ServerError,
+    "provider_error": ServerError,
+    "api_error": ServerError,
+    "internal_error": ServerError,
+    "timeout_error": RequestTimeoutError,
+    "invalid_request_error": BadRequestError,
+}
+
+_DEFAULT_MESSAGES: dict[type[PoeError], str] = {
+    AuthenticationError: "The API key was rejected.",
+    InsufficientPointsError: "You've used up your points.",
+    PermissionDeniedError: "Access denied.",
+    NotFoundError: "No such bot or endpoint.",
+    BadRequestError: "The request was invalid.",
+    RequestTooLargeError: "The request is larger than the bot's context window.",
+    RateLimitError: "Too many requests.",
+    RequestTimeoutError: "The bot did not start in time.",
+    ServerError: "The server failed.",
+}
+
+
+def _error_object(body: Any) -> Mapping[str, Any]:
+    """The inner error object of either documented shape, or {}."""
+    if isinstance(body, Mapping):
+        inner = body.get("error")
+        if isinstance(inner, Mapping):
+            return inner
+        if isinstance(inner, str):
+            return {"message": inner}
+        if isinstance(body.get("detail"), str):  # FastAPI's own error body
+            return {"message": body["detail"]}
+    return {}
+
+
+def _pick_class(status: int | None, error_type: str | None, code: Any) -> type[PoeError]:
+    # A specific string code (model_not_found on a 400) says more than the status;
+    # the status says more than a generic type (invalid_request_error on a 401).
+    if isinstance(code, str) and code in _TYPE_CLASSES:
+        return _TYPE_CLASSES[code]
+    if status is not None:
+        if status in _STATUS_CLASSES:
+            return _STATUS_CLASSES[status]
+        if status >= 500:
+            return ServerError
+    if error_type in _TYPE_CLASSES:
+        return _TYPE_CLASSES[error_type]
+    # An error object inside a stream that we cannot classify: the bot failed.
+    return ServerError if status is None else PoeError
+
+
+def error_from_body(
+    status: int | None,
+    body: Any,
+    *,
+    retry_after: float | None = None,
+    request_id: str | None = None,
+) -> PoeError:
+    """Build the typed error for an HTTP status and an already-decoded JSON body."""
+    obj = _error_object(body)
+    error_type = obj.get("type") if isinstance(obj.get("type"), str) else None
+    code = obj.get("code")
+    cls = _pick_class(status, error_type, code)
+    raw_message = obj.get("message")
+    message = raw_message.strip() if isinstance(raw_message, str) and raw_message.strip() else ""
+    if not message:
+        message = _DEFAULT_MESSAGES.get(cls, f"Unexpected reply (HTTP {status}).")
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "error_type": error_type,
+        "code": code if isinstance(code, str | int) else None,
+        "request_id": request_id,
+    }
+    if cls is RateLimitError:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    return cls(message, **kwargs)
+
+
+def error_from_response(
+    status: int,
+    content: bytes,
+    headers: Mapping[str, str],
+) -> PoeError:
+    """Build the typed error for a non-2xx HTTP response."""
+    try:
+        body: Any = json.loads(content.decode("utf-8", errors="replace")) if content else None
+    except ValueError:
+        text = content.decode("utf-8", errors="replace").strip()
+        body = {"error": {"message": text[:300]}} if text else None
+    return error_from_body(
+        status,
+        body,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+        request_id=headers.get("x-request-id"),
+    )

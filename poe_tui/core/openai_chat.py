@@ -1,0 +1,206 @@
+"""Chat over the OpenAI-compatible `/v1/chat/completions` (poe-api.md section 4)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
+
+from poe_tui.core.errors import (
+    PoeError,
+    ProtocolError,
+    error_from_body,
+    error_from_response,
+)
+from poe_tui.core.events import (
+    Done,
+    StreamEvent,
+    StreamFailed,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
+from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.network import network_error
+
+if TYPE_CHECKING:
+    from poe_tui.core.client import PoeClient
+
+PATH = "/v1/chat/completions"
+
+
+def request_body(
+    bot: str,
+    messages: Sequence[ChatMessage],
+    *,
+    stream: bool,
+    parameters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": bot,
+        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "stream": stream,
+    }
+    if stream:
+        body["stream_options"] = {"include_usage": True}
+    if parameters:
+        # Poe reads custom parameters from extra top-level keys here (section 4.1).
+        body.update({k: v for k, v in parameters.items() if k not in body})
+    return body
+
+
+def _usage(obj: Any) -> Usage | None:
+    if not isinstance(obj, Mapping):
+        return None
+    try:
+        return Usage(
+            prompt_tokens=int(obj.get("prompt_tokens") or 0),
+            completion_tokens=int(obj.get("completion_tokens") or 0),
+            total_tokens=int(obj.get("total_tokens") or 0),
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+class _ChunkReader:
+    """Turns `data:` chunks into events and remembers how the stream ended."""
+
+    def __init__(self) -> None:
+        self.finish_reason: str | None = None
+        self.saw_done = False
+
+    def read(self, sse: ServerSentEvent) -> list[StreamEvent]:
+        data = sse.data
+        if data.strip() == "[DONE]":
+            self.saw_done = True
+            return []
+        if not data.strip():
+            return []
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise ProtocolError("The server sent a chunk that is not valid JSON.") from None
+        if not isinstance(chunk, Mapping):
+            raise ProtocolError("The server sent a chunk that is not a JSON object.")
+        if chunk.get("error"):
+            raise error_from_body(None, chunk)
+        return self._events(chunk)
+
+    def _events(self, chunk: Mapping[str, Any]) -> list[StreamEvent]:
+        events: list[StreamEvent] = []
+        choices = chunk.get("choices")
+        if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
+            choice = choices[0]
+            delta = choice.get("delta")
+            if isinstance(delta, Mapping):
+                thinking = delta.get("reasoning_content")
+                if isinstance(thinking, str) and thinking:
+                    events.append(ThinkingDelta(thinking))
+                content = delta.get("content")
+                if isinstance(content, str) and content:
+                    events.append(TextDelta(content))
+            if isinstance(choice.get("finish_reason"), str):
+                self.finish_reason = choice["finish_reason"]
+        usage = _usage(chunk.get("usage"))
+        if usage is not None:
+            events.append(usage)
+        return events
+
+
+async def stream(
+    client: PoeClient,
+    bot: str,
+    messages: Sequence[ChatMessage],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    body = request_body(bot, messages, stream=True, parameters=parameters)
+    reader = _ChunkReader()
+    started = False
+    try:
+        request = client.http.build_request(
+            "POST",
+            client.url(PATH),
+            json=body,
+            headers={"Accept": "text/event-stream", "Cache-Control": "no-store"},
+        )
+        response = await client.http.send(request, auth=client.auth(), stream=True)
+        try:
+            await _check_stream_response(response)
+            async for sse in EventSource(response).aiter_sse():
+                for event in reader.read(sse):
+                    started = True
+                    yield event
+                if reader.saw_done:
+                    break
+        finally:
+            await response.aclose()
+    except PoeError as exc:
+        yield StreamFailed(exc)
+        return
+    except httpx.HTTPError as exc:
+        yield StreamFailed(network_error(exc, client.base_url, mid_stream=started))
+        return
+    if reader.saw_done or reader.finish_reason is not None:
+        yield Done(reader.finish_reason)
+    else:
+        yield StreamFailed(ProtocolError("The reply was cut off before it finished."))
+
+
+async def _check_stream_response(response: httpx.Response) -> None:
+    if response.status_code >= 400:
+        content = await response.aread()
+        raise error_from_response(response.status_code, content, response.headers)
+    content_type = response.headers.get("content-type", "")
+    if "text/event-stream" not in content_type:
+        raise ProtocolError(
+            f"Expected a stream but the server sent {content_type or 'no content type'}."
+        )
+
+
+async def complete(
+    client: PoeClient,
+    bot: str,
+    messages: Sequence[ChatMessage],
+    *,
+    parameters: Mapping[str, Any] | None = None,
+) -> ChatReply:
+    body = request_body(bot, messages, stream=False, parameters=parameters)
+    try:
+        response = await client.http.post(client.url(PATH), json=body, auth=client.auth())
+    except httpx.HTTPError as exc:
+        raise network_error(exc, client.base_url) from None
+    if response.status_code >= 400:
+        raise error_from_response(response.status_code, response.content, response.headers)
+    try:
+        payload = response.json()
+    except ValueError:
+        raise ProtocolError("The server's reply is not valid JSON.") from None
+    return parse_completion(payload)
+
+
+def parse_completion(payload: Any) -> ChatReply:
+    if not isinstance(payload, Mapping):
+        raise ProtocolError("The server's reply is not a JSON object.")
+    if payload.get("error"):
+        raise error_from_body(None, payload)
+    choices = payload.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], Mapping):
+        raise ProtocolError("The server's reply has no choices.")
+    message = choices[0].get("message")
+    if not isinstance(message, Mapping):
+        raise ProtocolError("The server's reply has no message.")
+    content = message.get("content")
+    thinking = message.get("reasoning_content")
+    usage = _usage(payload.get("usage"))
+    return ChatReply(
+        text=content if isinstance(content, str) else "",
+        finish_reason=choices[0].get("finish_reason"),
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        total_tokens=usage.total_tokens if usage else None,
+        thinking=thinking if isinstance(thinking, str) else "",
+    )
