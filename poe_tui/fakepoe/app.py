@@ -1,0 +1,41 @@
+"""Builds the Starlette app from the route modules.
+
+Each transport lives in its own module exposing `routes()`; adding the native
+`/bot/<Name>` route, Anthropic `/v1/messages` or the upload route means writing the
+module and listing it in ROUTE_MODULES.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from poe_tui.fakepoe import models_routes, openai_routes, usage_routes
+from poe_tui.fakepoe.common import JSON_TYPE, ServerConfig, openai_error_body
+from poe_tui.fakepoe.failures import Failure
+from poe_tui.fakepoe.state import FakePoeState
+
+ROUTE_MODULES: tuple[ModuleType, ...] = (models_routes, openai_routes, usage_routes)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and methods answer in Poe's JSON error shape, not plain text."""
+    assert isinstance(exc, HTTPException)
+    kind = "not_found_error" if exc.status_code == 404 else "invalid_request_error"
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    body = openai_error_body(Failure(exc.status_code, kind, message, exc.status_code))
+    return JSONResponse(
+        body, exc.status_code, media_type=JSON_TYPE, headers={"x-should-retry": "false"}
+    )
+
+
+def build_app(state: FakePoeState, config: ServerConfig) -> Starlette:
+    routes = [route for module in ROUTE_MODULES for route in module.routes()]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.state.fake_state = state
+    app.state.fake_config = config
+    return app
