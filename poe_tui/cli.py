@@ -1,0 +1,254 @@
+"""Command line: parse arguments, then start the app or run a plain command.
+
+Imports stay lazy so `poe-tui --version` and the plain commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from poe_tui import __version__
+from poe_tui.commands.output import CommandError
+
+PROG = "poe-tui"
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_argument_group("connection")
+    group.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use the built-in local Poe server (no key, no network)",
+    )
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="API root (default https://api.poe.com; env POE_API_BASE)",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _connection_options()
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A terminal chat client for the Poe API. Without a command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = commands.add_parser("ask", parents=[common], help="ask a bot; the reply streams")
+    ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when piped)")
+    ask.add_argument("-b", "--bot", help="bot name (default from config)")
+    ask.add_argument("--no-stream", action="store_true", help="wait for the whole reply")
+
+    models = commands.add_parser("models", parents=[common], help="list models and prices")
+    models.add_argument("--search", metavar="TEXT", help="only models matching TEXT")
+    models.add_argument("--json", action="store_true", help="machine-readable JSON")
+
+    commands.add_parser("balance", parents=[common], help="show the points balance")
+
+    usage = commands.add_parser("usage", parents=[common], help="recent points history")
+    usage.add_argument("--limit", type=_positive_int, default=20, help="entries (default 20)")
+    usage.add_argument("--starting-after", metavar="QUERY_ID", help="start after this entry")
+    usage.add_argument("--json", action="store_true", help="machine-readable JSON")
+
+    key = commands.add_parser("key", parents=[common], help="store, delete or check the key")
+    key_actions = key.add_subparsers(dest="key_action", metavar="ACTION", required=True)
+    key_set = key_actions.add_parser(
+        "set", parents=[common], help="store the key in the OS keyring"
+    )
+    key_set.add_argument("--no-verify", action="store_true", help="store without checking it")
+    key_actions.add_parser("delete", parents=[common], help="remove the key from the keyring")
+    key_actions.add_parser("status", parents=[common], help="say where the key comes from")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _with_client(
+    args: argparse.Namespace, action: Callable[[Any], Awaitable[None]], *, need_key: bool = True
+) -> None:
+    from poe_tui.runtime import connection, load_settings_or_default
+
+    settings, problem = load_settings_or_default()
+    if problem:
+        print(f"{PROG}: warning: {problem} Using defaults.", file=sys.stderr)
+    with connection(
+        demo=getattr(args, "demo", False),
+        base_url=getattr(args, "base_url", None),
+        settings=settings,
+        need_key=need_key,
+    ) as conn:
+        if conn.found_key.problem and conn.key is None and need_key:
+            print(f"{PROG}: note: {conn.found_key.problem}", file=sys.stderr)
+
+        async def run() -> None:
+            async with conn.client() as client:
+                await action((client, conn))
+
+        asyncio.run(run())
+
+
+def cmd_ask(args: argparse.Namespace) -> None:
+    from poe_tui.commands.ask import read_prompt, run_ask
+    from poe_tui.config import DEMO_BOT
+
+    prompt = read_prompt(args)
+
+    async def action(ctx: Any) -> None:
+        client, conn = ctx
+        bot = args.bot or (DEMO_BOT if conn.demo else conn.settings.default_bot)
+        await run_ask(client, bot, prompt, stream=not args.no_stream)
+
+    _with_client(args, action)
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    from poe_tui.commands.models import filter_models, models_json, models_table
+
+    async def action(ctx: Any) -> None:
+        client, _conn = ctx
+        models = filter_models(await client.list_models(), args.search)
+        if args.json:
+            print(models_json(models))
+        elif not models:
+            raise CommandError(f"No model matches {args.search!r}.")
+        else:
+            print(models_table(models))
+
+    _with_client(args, action, need_key=False)
+
+
+def cmd_balance(args: argparse.Namespace) -> None:
+    from poe_tui.commands.account import balance_text
+
+    async def action(ctx: Any) -> None:
+        client, _conn = ctx
+        print(balance_text(await client.get_balance()))
+
+    _with_client(args, action)
+
+
+def cmd_usage(args: argparse.Namespace) -> None:
+    from poe_tui.commands.account import usage_json, usage_table
+
+    async def action(ctx: Any) -> None:
+        client, _conn = ctx
+        entries = []
+        cursor = args.starting_after
+        while len(entries) < args.limit:
+            page = await client.get_points_history(
+                limit=min(100, args.limit - len(entries)), starting_after=cursor
+            )
+            entries.extend(page.entries)
+            if not page.has_more or page.last_query_id is None:
+                break
+            cursor = page.last_query_id
+        print(usage_json(entries) if args.json else usage_table(entries))
+
+    _with_client(args, action)
+
+
+def cmd_key(args: argparse.Namespace) -> None:
+    from poe_tui.commands import key as key_cmd
+
+    if args.key_action == "status":
+        print(key_cmd.key_status_text())
+        return
+    if args.key_action == "delete":
+        print(key_cmd.remove_key())
+        return
+    new_key = key_cmd.prompt_for_key()
+    if not args.no_verify:
+
+        async def action(ctx: Any) -> None:
+            from poe_tui.core.client import PoeClient
+
+            _client, conn = ctx
+            async with PoeClient(new_key, base_url=conn.base_url) as client:
+                points = await key_cmd.verify_key(client)
+            print(f"Key accepted ({points:,} points).")
+
+        _with_client(args, action, need_key=False)
+    key_cmd.save_key(new_key)
+    print("Stored the key in the OS keyring.")
+
+
+def cmd_app(args: argparse.Namespace) -> None:
+    from poe_tui.ui.launch import run_app
+
+    run_app(demo=getattr(args, "demo", False), base_url=getattr(args, "base_url", None))
+
+
+HANDLERS: dict[str | None, Callable[[argparse.Namespace], None]] = {
+    None: cmd_app,
+    "ask": cmd_ask,
+    "models": cmd_models,
+    "balance": cmd_balance,
+    "usage": cmd_usage,
+    "key": cmd_key,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        HANDLERS[args.command](args)
+    except CommandError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _silence_broken_pipe()
+        return 0
+    except Exception as exc:
+        return _report_unexpected(exc)
+    return 0
+
+
+def _report_unexpected(exc: Exception) -> int:
+    from poe_tui.config import ConfigError
+    from poe_tui.core.errors import PoeError
+    from poe_tui.secrets import BadKeyText, KeyringUnavailable
+
+    if isinstance(exc, PoeError):
+        print(f"{PROG}: {exc.one_line()}", file=sys.stderr)
+        return 1
+    if isinstance(exc, ConfigError | KeyringUnavailable | BadKeyText):
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    # A bug: still one line, no traceback (it could hold request headers).
+    print(f"{PROG}: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 70
+
+
+def _silence_broken_pipe() -> None:
+    import os
+
+    # The reader went away (e.g. `| head`); point stdout at devnull so the
+    # interpreter's final flush does not print a second error.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

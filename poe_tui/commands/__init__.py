@@ -1,0 +1,1 @@
+"""The plain commands (`ask`, `models`, `balance`, `usage`, `key`) over the core."""

@@ -1,0 +1,165 @@
+"""Settings in a TOML file in the platform config dir, and the app's paths.
+
+Read with tomllib, written with tomli-w. Every problem names the file, the key and what
+is expected, so a person can fix it without reading code. The key is never stored here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+APP_NAME = "poe-tui"
+DEFAULT_BASE_URL = "https://api.poe.com"
+DEFAULT_BOT = "gpt-5-mini"
+DEMO_BOT = "demo-showcase"
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says where and what is expected."""
+
+
+def config_dir() -> Path:
+    override = os.environ.get("POE_TUI_CONFIG_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False)
+
+
+def data_dir() -> Path:
+    override = os.environ.get("POE_TUI_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    base_url: str = DEFAULT_BASE_URL
+    default_bot: str = DEFAULT_BOT
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    theme: str = "textual-dark"
+    show_sidebar: bool = True
+    keybindings: dict[str, str] = field(default_factory=dict)
+
+
+# TOML layout: table -> {toml key: (Settings field, expected type, description)}
+_LAYOUT: dict[str, dict[str, tuple[str, type | tuple[type, ...], str]]] = {
+    "api": {
+        "base_url": ("base_url", str, 'a URL such as "https://api.poe.com"'),
+        "connect_timeout": ("connect_timeout", (int, float), "a number of seconds"),
+        "read_timeout": ("read_timeout", (int, float), "a number of seconds"),
+    },
+    "chat": {
+        "default_bot": ("default_bot", str, 'a bot name such as "gpt-5-mini"'),
+    },
+    "ui": {
+        "theme": ("theme", str, 'a Textual theme name such as "textual-dark"'),
+        "show_sidebar": ("show_sidebar", bool, "true or false"),
+    },
+}
+
+
+def _check(path: Path, dotted: str, value: Any, expected: Any, description: str) -> None:
+    ok = isinstance(value, expected) and not (
+        isinstance(value, bool) and expected in ((int, float), int)
+    )
+    if not ok:
+        raise ConfigError(f"{path}: '{dotted}' should be {description}, not {value!r}.")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+
+
+def _parse_keybindings(path: Path, table: Any) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: '[keybindings]' should be a table of action = \"keys\".")
+    result: dict[str, str] = {}
+    for action, keys in table.items():
+        _check(path, f"keybindings.{action}", keys, str, 'a key list such as "ctrl+k,f2"')
+        result[str(action)] = keys
+    return result
+
+
+def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
+    values: dict[str, Any] = {}
+    for table_name, keys in _LAYOUT.items():
+        table = data.get(table_name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: '{table_name}' should be a table ([{table_name}]).")
+        for key, value in table.items():
+            if key not in keys:
+                known = ", ".join(sorted(keys))
+                raise ConfigError(f"{path}: unknown setting '{table_name}.{key}' (known: {known}).")
+            field_name, expected, description = keys[key]
+            _check(path, f"{table_name}.{key}", value, expected, description)
+            values[field_name] = value
+    if "keybindings" in data:
+        values["keybindings"] = _parse_keybindings(path, data["keybindings"])
+    unknown = set(data) - set(_LAYOUT) - {"keybindings"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown table '{sorted(unknown)[0]}'.")
+    return Settings(**values)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Settings from the config file, or the defaults when there is none."""
+    path = path or config_path()
+    if not path.exists():
+        return Settings()
+    return parse_settings(path, _read_toml(path))
+
+
+def settings_to_toml(settings: Settings) -> dict[str, Any]:
+    defaults = Settings()
+    out: dict[str, Any] = {}
+    for table_name, keys in _LAYOUT.items():
+        for key, (field_name, _expected, _desc) in keys.items():
+            value = getattr(settings, field_name)
+            if value != getattr(defaults, field_name):
+                out.setdefault(table_name, {})[key] = value
+    if settings.keybindings:
+        out["keybindings"] = dict(settings.keybindings)
+    return out
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write only what differs from the defaults, atomically."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".toml.tmp")
+    temp.write_text(tomli_w.dumps(settings_to_toml(settings)), encoding="utf-8")
+    temp.replace(path)
+    return path
+
+
+def update_settings(path: Path | None = None, **changes: Any) -> Settings:
+    """Load, change some fields, save; returns the new settings."""
+    known = {f.name for f in fields(Settings)}
+    bad = set(changes) - known
+    if bad:
+        raise ValueError(f"unknown settings: {sorted(bad)}")
+    settings = replace(load_settings(path), **changes)
+    save_settings(settings, path)
+    return settings

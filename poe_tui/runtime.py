@@ -1,0 +1,64 @@
+"""What every command needs: the base URL, the key, the client, demo mode."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from poe_tui.config import ConfigError, Settings, load_settings
+from poe_tui.core.apikey import ApiKey
+from poe_tui.core.client import PoeClient, Timeouts
+from poe_tui.secrets import FoundKey, KeySource, find_key
+
+BASE_URL_ENV = "POE_API_BASE"
+DEMO_KEY = "demo-key-not-secret"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """Where to talk to and with which key, resolved from flags, environment and config."""
+
+    base_url: str
+    found_key: FoundKey
+    demo: bool
+    settings: Settings
+
+    @property
+    def key(self) -> ApiKey | None:
+        return self.found_key.key
+
+    def client(self) -> PoeClient:
+        timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
+        return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts)
+
+
+def load_settings_or_default() -> tuple[Settings, str | None]:
+    """Settings, or the defaults plus the reason when the config file is broken."""
+    try:
+        return load_settings(), None
+    except ConfigError as exc:
+        return Settings(), str(exc)
+
+
+def resolve_base_url(flag: str | None, settings: Settings) -> str:
+    """--base-url, then POE_API_BASE, then the config file, then api.poe.com."""
+    return (flag or os.environ.get(BASE_URL_ENV) or settings.base_url).rstrip("/")
+
+
+@contextlib.contextmanager
+def connection(
+    *, demo: bool, base_url: str | None, settings: Settings, need_key: bool = True
+) -> Iterator[Connection]:
+    """Yield a Connection; in demo mode the local Poe server runs for its lifetime."""
+    if demo:
+        from poe_tui.fakepoe import FakePoeServer
+
+        with FakePoeServer() as server:
+            found = FoundKey(ApiKey(DEMO_KEY), KeySource.NONE)
+            yield Connection(server.base_url, found, True, settings)
+        return
+    found = find_key(Path.cwd()) if need_key else FoundKey(None, KeySource.NONE)
+    yield Connection(resolve_base_url(base_url, settings), found, False, settings)
