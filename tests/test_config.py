@@ -15,8 +15,9 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
 
 def test_round_trip_writes_only_changes(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "config.toml"
-    settings = Settings(default_bot="claude-sonnet-4.5", theme="nord",
-                        keybindings={"pick_model": "f2"})
+    settings = Settings(
+        default_bot="claude-sonnet-4.5", theme="nord", keybindings={"pick_model": "f2"}
+    )
     save_settings(settings, path)
     text = path.read_text()
     assert 'default_bot = "claude-sonnet-4.5"' in text and "base_url" not in text
@@ -33,10 +34,10 @@ def test_update_settings_keeps_other_values(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[api]\nread_timeout = \"long\"\n", r"'api.read_timeout' should be a number of seconds"),
+        ('[api]\nread_timeout = "long"\n', r"'api.read_timeout' should be a number of seconds"),
         ("[ui]\nshow_sidebar = 1\n", r"'ui.show_sidebar' should be true or false"),
         ("[chat]\ndefault_bot = 3\n", r"'chat.default_bot' should be a bot name"),
-        ("[chat]\nbot = \"x\"\n", r"unknown setting 'chat.bot'"),
+        ('[chat]\nbot = "x"\n', r"unknown setting 'chat.bot'"),
         ("[api\nbase_url=", r"not valid TOML"),
         ("chat = 3\n", r"'chat' should be a table"),
         ("[keybindings]\nquit = 5\n", r"'keybindings.quit' should be a key list"),

@@ -11,8 +11,10 @@ from poe_tui.core import errors as e
 
 def _err(status: int | None, body: object, headers: dict[str, str] | None = None) -> e.PoeError:
     content = json.dumps(body).encode() if body is not None else b""
-    return e.error_from_response(status or 200, content, headers or {}) if status else (
-        e.error_from_body(None, body)
+    return (
+        e.error_from_response(status or 200, content, headers or {})
+        if status
+        else (e.error_from_body(None, body))
     )
 
 
@@ -42,14 +44,24 @@ def test_status_maps_to_class_with_integer_code_shape(status: int, cls: type) ->
 
 
 def test_string_code_model_not_found_on_400_is_not_found() -> None:
-    body = {"error": {"message": "Model x not found", "type": "invalid_request_error",
-                      "code": "model_not_found"}}
+    body = {
+        "error": {
+            "message": "Model x not found",
+            "type": "invalid_request_error",
+            "code": "model_not_found",
+        }
+    }
     assert isinstance(_err(400, body), e.NotFoundError)
 
 
 def test_invalid_api_key_string_code() -> None:
-    body = {"error": {"message": "Invalid API key", "type": "invalid_request_error",
-                      "code": "invalid_api_key"}}
+    body = {
+        "error": {
+            "message": "Invalid API key",
+            "type": "invalid_request_error",
+            "code": "invalid_api_key",
+        }
+    }
     error = _err(401, body)
     assert isinstance(error, e.AuthenticationError)
     assert "poe-tui key set" in error.one_line()
@@ -63,8 +75,9 @@ def test_real_points_message_and_hint() -> None:
 
 
 def test_rate_limit_carries_retry_after() -> None:
-    body = {"error": {"message": "Slow down", "type": "rate_limit_error",
-                      "code": "rate_limit_exceeded"}}
+    body = {
+        "error": {"message": "Slow down", "type": "rate_limit_error", "code": "rate_limit_exceeded"}
+    }
     error = _err(429, body, {"retry-after": "7"})
     assert isinstance(error, e.RateLimitError)
     assert error.retry_after == 7.0
@@ -73,15 +86,23 @@ def test_rate_limit_carries_retry_after() -> None:
 
 
 def test_real_400_body_without_code() -> None:
-    body = {"error": {"message": "Unsupported value: 'high' is not supported with the "
-                      "'gpt-5.2-chat-latest' model.", "type": "invalid_request_error"}}
+    body = {
+        "error": {
+            "message": "Unsupported value: 'high' is not supported with the "
+            "'gpt-5.2-chat-latest' model.",
+            "type": "invalid_request_error",
+        }
+    }
     error = _err(400, body)
     assert isinstance(error, e.BadRequestError)
     assert "Unsupported value" in error.message
 
 
 def test_anthropic_shape() -> None:
-    body = {"type": "error", "error": {"type": "authentication_error", "message": "Invalid API key"}}
+    body = {
+        "type": "error",
+        "error": {"type": "authentication_error", "message": "Invalid API key"},
+    }
     assert isinstance(_err(401, body), e.AuthenticationError)
 
 
@@ -104,7 +125,8 @@ def test_retryable_split() -> None:
     assert e.ServerError("x").retryable and e.NetworkError("x").retryable
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("7", 7.0), ("1.5", 1.5), ("soon", None),
-                                              ("", None), ("-3", None)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("7", 7.0), ("1.5", 1.5), ("soon", None), ("", None), ("-3", None)]
+)
 def test_parse_retry_after(text: str, seconds: float | None) -> None:
     assert e.parse_retry_after(text) == seconds

@@ -71,42 +71,62 @@ def test_real_capture_has_every_parameter_kind(real_models_body: dict) -> None:
 
 def _entry(**overrides: object) -> dict:
     base: dict = {
-        "id": "x-bot", "object": "model", "created": 1, "description": "d", "owned_by": "O",
+        "id": "x-bot",
+        "object": "model",
+        "created": 1,
+        "description": "d",
+        "owned_by": "O",
         "root": "x-bot",
-        "architecture": {"input_modalities": ["text"], "output_modalities": ["text"],
-                         "modality": "text->text"},
-        "supported_features": [], "supported_endpoints": [], "pricing": None,
-        "context_window": None, "context_length": None,
+        "architecture": {
+            "input_modalities": ["text"],
+            "output_modalities": ["text"],
+            "modality": "text->text",
+        },
+        "supported_features": [],
+        "supported_endpoints": [],
+        "pricing": None,
+        "context_window": None,
+        "context_length": None,
         "metadata": {"display_name": "X-Bot", "image": None, "url": None},
-        "reasoning": None, "parameters": [],
+        "reasoning": None,
+        "parameters": [],
     }
     base.update(overrides)
     return base
 
 
 def test_number_parameter_with_bounds_and_enum_without_type() -> None:
-    model = parse_model(_entry(parameters=[
-        {"name": "thinking_budget", "schema": {"type": "number", "minimum": 0, "maximum": 31999},
-         "default_value": 0},
-        {"name": "effort", "schema": {"enum": ["low", "high"]}},
-    ]))
+    model = parse_model(
+        _entry(
+            parameters=[
+                {
+                    "name": "thinking_budget",
+                    "schema": {"type": "number", "minimum": 0, "maximum": 31999},
+                    "default_value": 0,
+                },
+                {"name": "effort", "schema": {"enum": ["low", "high"]}},
+            ]
+        )
+    )
     budget, effort = model.parameters
     assert (budget.kind, budget.minimum, budget.maximum, budget.default) == ("number", 0, 31999, 0)
     assert effort.kind == "enum" and effort.choices == ("low", "high") and not effort.has_default
 
 
 def test_wrong_types_raise_protocol_error_naming_model_and_field() -> None:
-    with pytest.raises(ProtocolError, match="x-bot.*context_length"):
+    with pytest.raises(ProtocolError, match=r"x-bot.*context_length"):
         parse_model(_entry(context_length="lots"))
     with pytest.raises(ProtocolError, match="data"):
         parse_models({"object": "list"})
-    with pytest.raises(ProtocolError, match="price|decimal"):
+    with pytest.raises(ProtocolError, match=r"price|decimal"):
         parse_model(_entry(pricing={"prompt": "cheap"}))
 
 
 def test_unknown_keys_are_kept() -> None:
-    assert parse_model(_entry(permission=[], parent=None)).extra == {"permission": [],
-                                                                     "parent": None}
+    assert parse_model(_entry(permission=[], parent=None)).extra == {
+        "permission": [],
+        "parent": None,
+    }
 
 
 @pytest.mark.parametrize(
@@ -126,4 +146,9 @@ def test_price_summary(pricing: dict | None, expected: str) -> None:
 
 def test_format_tokens() -> None:
     assert [format_tokens(n) for n in (None, 512, 128_000, 1_048_576, 2_500_000)] == [
-        "—", "512", "128k", "1M", "2.5M"]
+        "—",
+        "512",
+        "128k",
+        "1M",
+        "2.5M",
+    ]

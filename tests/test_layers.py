@@ -10,8 +10,14 @@ import pytest
 
 @pytest.mark.parametrize(
     "module",
-    ["poe_tui.core.client", "poe_tui.core.conversation", "poe_tui.fakepoe", "poe_tui.cli",
-     "poe_tui.secrets", "poe_tui.config"],
+    [
+        "poe_tui.core.client",
+        "poe_tui.core.conversation",
+        "poe_tui.fakepoe",
+        "poe_tui.cli",
+        "poe_tui.secrets",
+        "poe_tui.config",
+    ],
 )
 def test_module_imports_without_textual(module: str) -> None:
     code = (
@@ -19,6 +25,7 @@ def test_module_imports_without_textual(module: str) -> None:
         "loaded = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "print(','.join(loaded))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "", f"{module} pulled in: {result.stdout.strip()}"

@@ -42,8 +42,9 @@ def test_unusable_key_text(bad: str) -> None:
         ApiKey(bad)
 
 
-def test_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                          keyring_value: dict) -> None:
+def test_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, keyring_value: dict
+) -> None:
     (tmp_path / ".env").write_text("POE_API_KEY=from-dotenv-key\n")
     monkeypatch.setenv("POE_API_KEY", "from-env-key")
     found = secrets.find_key(tmp_path)
@@ -70,8 +71,9 @@ def test_none_anywhere(tmp_path: Path, no_env_key: None, keyring_value: dict) ->
     assert (found.key, found.source, found.problem) == (None, secrets.KeySource.NONE, None)
 
 
-def test_no_keyring_backend_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                         no_env_key: None) -> None:
+def test_no_keyring_backend_is_explained(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_env_key: None
+) -> None:
     import keyring
     from keyring.backends.fail import Keyring as FailKeyring
 
