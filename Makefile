@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check poe_tui tests benchmarks scripts
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 test: lint
