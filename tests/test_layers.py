@@ -14,6 +14,7 @@ import pytest
         "poe_tui.core.client",
         "poe_tui.core.conversation",
         "poe_tui.fakepoe",
+        "poe_tui.store",
         "poe_tui.cli",
         "poe_tui.secrets",
         "poe_tui.config",
