@@ -1,0 +1,300 @@
+"""PoeApp: the Textual application, built with everything injected.
+
+Tests build it directly against a local FakePoeServer; `launch.run_app` builds it for
+real. The app owns the one `PoeClient` (created on mount, closed on exit), the
+settings, the store and the model list; the `ChatScreen` does the chatting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import HelpPanel
+
+from poe_tui.config import ConfigError, Settings, update_settings
+from poe_tui.core.apikey import ApiKey
+from poe_tui.core.client import PoeClient, Timeouts
+from poe_tui.core.conversation import ConversationStore, MemoryStore
+from poe_tui.core.models import ModelInfo
+from poe_tui.ui.screens.chat import ChatScreen
+
+
+@dataclass(frozen=True, slots=True)
+class PaletteCommand:
+    title: str
+    help: str
+    action: str  # run in the chat screen's namespace ("app." for app actions)
+    binding_id: str | None = None
+
+
+PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
+    PaletteCommand("New conversation", "Start a new chat", "new_conversation", "new_conversation"),
+    PaletteCommand(
+        "Pick model", "Choose the bot for this conversation", "pick_model", "pick_model"
+    ),
+    PaletteCommand(
+        "Toggle sidebar", "Show or hide the balance sidebar", "toggle_sidebar", "toggle_sidebar"
+    ),
+    PaletteCommand(
+        "Toggle conversation list",
+        "Show or hide the conversations",
+        "toggle_conversations",
+        "toggle_conversations",
+    ),
+    PaletteCommand(
+        "Refresh balance",
+        "Fetch the points balance and history again",
+        "refresh_balance",
+        "refresh_balance",
+    ),
+    PaletteCommand(
+        "Cancel reply", "Stop the reply that is streaming", "cancel_reply", "cancel_reply"
+    ),
+    PaletteCommand("Retry reply", "Ask for the last reply again", "retry", "retry_reply"),
+    PaletteCommand(
+        "Copy last code block", "Copy code from the focused or last reply", "copy_code", "copy_code"
+    ),
+    PaletteCommand(
+        "Show keys", "Show the keys of the focused area", "app.toggle_keys", "show_keys"
+    ),
+    PaletteCommand("Quit", "Leave poe-tui", "app.quit", "quit"),
+)
+
+
+class ChatCommands(Provider):
+    """Every chat action in the command palette, with its current key."""
+
+    def _commands(self) -> list[tuple[str, PaletteCommand]]:
+        app = self.app
+        assert isinstance(app, PoeApp)
+        labelled = []
+        for command in PALETTE_COMMANDS:
+            key = app.key_for(command.binding_id) if command.binding_id else ""
+            labelled.append((f"{command.title} ({key})" if key else command.title, command))
+        return labelled
+
+    async def discover(self) -> Hits:
+        for label, command in self._commands():
+            yield DiscoveryHit(label, self._runner(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, command in self._commands():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), self._runner(command), help=command.help)
+
+    def _runner(self, command: PaletteCommand) -> Callable[[], Any]:
+        app = self.app
+
+        async def run() -> None:
+            await app.run_action(command.action, app.chat_screen)  # type: ignore[attr-defined]
+
+        return run
+
+
+class PoeApp(App[None]):
+    TITLE = "poe-tui"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ChatCommands}
+    # A mode (not get_default_screen) so Textual loads the screen's CSS_PATH.
+    MODES: ClassVar[dict[str, Any]] = {"chat": ChatScreen}
+    DEFAULT_MODE = "chat"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("ctrl+c", "help_quit", show=False, system=True),
+        Binding(
+            "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="command_palette"
+        ),
+        Binding("f1", "toggle_keys", "Keys", id="show_keys"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: ApiKey | None,
+        settings: Settings,
+        demo: bool = False,
+        store: ConversationStore | None = None,
+        config_path: Path | None = None,
+        keyring_problem: str | None = None,
+        config_problem: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.api_key = api_key
+        self.settings = settings
+        self.demo = demo
+        self.store: ConversationStore = store if store is not None else MemoryStore()
+        self.config_path = config_path
+        self.keyring_problem = keyring_problem
+        self.config_problem = config_problem
+        self.clock = clock
+        self.models: list[ModelInfo] | None = None
+        self._client: PoeClient | None = None
+
+    # --- lifetime ---------------------------------------------------------------------
+
+    @property
+    def client(self) -> PoeClient:
+        if self._client is None:
+            raise RuntimeError("The client exists only while the app runs.")
+        return self._client
+
+    @property
+    def chat_screen(self) -> ChatScreen:
+        """The chat screen, at the bottom of the screen stack for the app's lifetime."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
+        self._client = PoeClient(self.api_key, base_url=self.base_url, timeouts=timeouts)
+        self._apply_theme()
+        self._apply_keymap()
+        if self.config_problem:
+            self.notify(
+                f"{self.config_problem} Using default settings.",
+                title="Config file",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+        if self.api_key is None:
+            self._ask_for_key()
+
+    def on_ready(self) -> None:
+        # After the first frame: nothing slow on the way to first paint (DESIGN §4).
+        self.chat_screen.load_models()
+        if self.api_key is not None:
+            self.chat_screen.refresh_account()
+
+    async def on_unmount(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+    def _ask_for_key(self) -> None:
+        from poe_tui.ui.screens.key_setup import KeySetupScreen
+
+        screen = KeySetupScreen(self.base_url, keyring_problem=self.keyring_problem)
+        self.push_screen(screen, callback=self._key_chosen)
+
+    def _key_chosen(self, key: ApiKey | None) -> None:
+        if key is None:
+            self.notify(
+                "No API key: replies will fail until you add one "
+                "(run `poe-tui key set` or set POE_API_KEY). `poe-tui --demo` needs none.",
+                title="No key",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
+        self.api_key = key
+        self.client.api_key = key
+        self.chat_screen.refresh_account()
+
+    # --- settings, theme, keys ----------------------------------------------------------
+
+    def save_settings(self, **changes: Any) -> None:
+        """Apply changes now and write them to the config file (when there is one)."""
+        self.settings = replace(self.settings, **changes)
+        if self.demo:
+            # Demo bots do not exist on the real Poe; keep them out of the config.
+            changes.pop("default_bot", None)
+        if self.config_path is None or not changes:
+            return
+        try:
+            update_settings(self.config_path, **changes)
+        except (ConfigError, OSError) as error:
+            self.notify(f"Could not save settings: {error}", severity="warning", markup=False)
+
+    def _apply_theme(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        else:
+            self.notify(
+                f"Unknown theme {self.settings.theme!r}; using {self.theme!r}.",
+                title="Config file",
+                severity="warning",
+                markup=False,
+            )
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if theme.name != self.settings.theme:
+            self.save_settings(theme=theme.name)
+
+    def _apply_keymap(self) -> None:
+        keymap = dict(self.settings.keybindings)
+        unknown = sorted(set(keymap) - self.binding_ids())
+        if unknown:
+            self.notify(
+                f"Unknown key binding ids in the config: {', '.join(unknown)}.",
+                title="Config file",
+                severity="warning",
+                markup=False,
+            )
+        self.set_keymap(keymap)
+
+    def binding_ids(self) -> set[str]:
+        from poe_tui.ui.widgets.prompt_input import PromptInput
+
+        classes: Iterable[type[Any]] = (PoeApp, ChatScreen, PromptInput)
+        return {
+            binding.id
+            for cls in classes
+            for binding in cls.BINDINGS
+            if isinstance(binding, Binding) and binding.id
+        }
+
+    def key_for(self, binding_id: str) -> str:
+        """The key bound to `binding_id` now (after the keymap), as shown to people."""
+        from poe_tui.ui.widgets.prompt_input import PromptInput
+
+        keys = self.settings.keybindings.get(binding_id)
+        if keys is None:
+            for cls in (PoeApp, ChatScreen, PromptInput):
+                for binding in cls.BINDINGS:
+                    if isinstance(binding, Binding) and binding.id == binding_id:
+                        keys = binding.key
+        if not keys:
+            return ""
+        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def action_toggle_keys(self) -> None:
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        # Quit and Keys come from ChatCommands, with their keys shown.
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
+    # --- models -------------------------------------------------------------------------
+
+    def model_info(self, bot: str) -> ModelInfo | None:
+        for model in self.models or ():
+            if model.id.casefold() == bot.casefold():
+                return model
+        return None
+
+    def display_name(self, bot: str) -> str:
+        model = self.model_info(bot)
+        return model.display_name if model else bot

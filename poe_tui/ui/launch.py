@@ -1,0 +1,58 @@
+"""Start the full-screen app: settings, key, (demo) local server, then `PoeApp.run()`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from poe_tui.config import DEMO_BOT, config_path
+from poe_tui.core.apikey import ApiKey
+from poe_tui.core.conversation import ConversationStore, MemoryStore
+from poe_tui.runtime import DEMO_KEY, load_settings_or_default, resolve_base_url
+from poe_tui.secrets import BadKeyText, FoundKey, KeySource, find_key
+
+
+def run_app(demo: bool, base_url: str | None) -> None:
+    """Run the app until the user quits; `demo` talks to a built-in local Poe server."""
+    from poe_tui.ui.app import PoeApp
+
+    settings, config_problem = load_settings_or_default()
+    store = open_store()
+    if demo:
+        from poe_tui.fakepoe import FakePoeServer
+
+        # The server lives exactly as long as the app (it runs on its own thread).
+        with FakePoeServer() as server:
+            PoeApp(
+                base_url=server.base_url,
+                api_key=ApiKey(DEMO_KEY),
+                settings=replace(settings, default_bot=DEMO_BOT),
+                demo=True,
+                store=store,
+                config_path=config_path(),
+                config_problem=config_problem,
+            ).run()
+        return
+    found = find_key_or_problem()
+    PoeApp(
+        base_url=resolve_base_url(base_url, settings),
+        api_key=found.key,
+        settings=settings,
+        store=store,
+        config_path=config_path(),
+        keyring_problem=found.problem,
+        config_problem=config_problem,
+    ).run()
+
+
+def find_key_or_problem() -> FoundKey:
+    """The key, or none plus why (a malformed key is a problem to show, not a crash)."""
+    try:
+        return find_key(Path.cwd())
+    except BadKeyText as error:
+        return FoundKey(None, KeySource.NONE, problem=str(error))
+
+
+def open_store() -> ConversationStore:
+    # Conversations last for this run until the SQLite store lands behind the same protocol.
+    return MemoryStore()

@@ -1,0 +1,547 @@
+"""The main screen: conversations on the left, the chat in the centre, balance on the right.
+
+The screen is the controller: it turns a sent prompt into a `Conversation` turn, runs
+the reply in a worker that writes typed core events into the `Message`, and lets the
+widgets show the message. One reply streams at a time; sending while it streams is
+refused with a note (the prompt keeps what was typed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
+
+from poe_tui.core.conversation import Conversation, Message, MessageStatus
+from poe_tui.core.errors import PoeError
+from poe_tui.core.events import (
+    Done,
+    FileOutput,
+    ReplaceResponse,
+    StreamEvent,
+    StreamFailed,
+    SuggestedReply,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
+from poe_tui.core.models import ModelInfo
+from poe_tui.core.usage import PointsEntry
+from poe_tui.ui.screens.model_picker import ModelPickerScreen
+from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
+from poe_tui.ui.widgets.conversation_list import ConversationList
+from poe_tui.ui.widgets.conversation_view import ConversationView
+from poe_tui.ui.widgets.message_view import MessageView
+from poe_tui.ui.widgets.prompt_input import PromptInput
+
+if TYPE_CHECKING:
+    from poe_tui.ui.app import PoeApp
+
+WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
+ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
+LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
+SAVE_EVERY_SECONDS = 2.0  # how often a streaming reply is saved to the store
+HISTORY_ROWS = 20  # points-history rows fetched for the sidebar
+COST_MATCH_SLACK_US = 10 * 1_000_000  # clock skew allowed when matching a reply's cost
+
+CLIPBOARD_NOTE = (
+    "Sent with OSC 52; some terminals ignore it (tmux without `set-clipboard on`, macOS Terminal)."
+)
+
+
+@dataclass(slots=True)
+class ReplyJob:
+    """The reply being streamed and what to put back in the prompt if it fails early."""
+
+    conversation: Conversation
+    reply: Message
+    draft: str | None
+    worker: Worker[None] | None = None
+
+
+def apply_event(reply: Message, event: StreamEvent) -> None:
+    """Write one stream event into the reply (the text lives in the model)."""
+    match event:
+        case TextDelta(text=text):
+            reply.text += text
+        case ReplaceResponse(text=text):
+            reply.text = text
+        case SuggestedReply(text=text):
+            reply.suggested_replies.append(text)
+        case ThinkingDelta(text=text):
+            reply.thinking += text
+        case FileOutput(url=url, name=name):
+            reply.text += f"\n\n[{name or url}]({url})\n"
+        case Usage():
+            reply.prompt_tokens = event.prompt_tokens
+            reply.completion_tokens = event.completion_tokens
+        case Done():
+            reply.status = MessageStatus.COMPLETE
+        case StreamFailed(error=error):
+            mark_failed(reply, error)
+
+
+def mark_failed(reply: Message, error: PoeError) -> None:
+    reply.status = MessageStatus.FAILED
+    reply.error_title = error.title
+    # Message has no hint field yet, so the hint rides on its own line of the message.
+    reply.error_message = f"{error.message}\n{error.hint}" if error.hint else error.message
+    reply.error_retryable = error.retryable
+
+
+def reset_for_retry(reply: Message, now: float) -> None:
+    reply.text = ""
+    reply.thinking = ""
+    reply.status = MessageStatus.STREAMING
+    reply.error_title = reply.error_message = None
+    reply.error_retryable = False
+    reply.suggested_replies = []
+    reply.prompt_tokens = reply.completion_tokens = reply.points = None
+    reply.created_at = now
+    reply.finished_at = None
+
+
+def is_empty_failure(message: Message) -> bool:
+    """A reply that ended before any text: nothing worth keeping in the history."""
+    failed = message.status in (MessageStatus.FAILED, MessageStatus.STOPPED)
+    return message.role == "assistant" and failed and not message.text.strip()
+
+
+def bot_names(bot: str, models: list[ModelInfo] | None) -> set[str]:
+    """Names a points-history row may use for `bot` (Poe logs the display name)."""
+    names = {bot.casefold()}
+    for model in models or ():
+        if model.id.casefold() == bot.casefold():
+            names.add(model.display_name.casefold())
+    return names
+
+
+def match_cost(
+    reply: Message, entries: list[PointsEntry], names: set[str], claimed: set[str]
+) -> PointsEntry | None:
+    """The unclaimed history row for this bot billed nearest to when the reply ended.
+
+    Rows billed before the reply started (less some clock skew) belong to other replies;
+    of the rest, the nearest to the reply's end wins, since Poe bills as a reply ends.
+    """
+    start_us = int(reply.created_at * 1_000_000) - COST_MATCH_SLACK_US
+    end_us = int((reply.finished_at or reply.created_at) * 1_000_000)
+    candidates = [
+        entry
+        for entry in entries
+        if entry.query_id not in claimed
+        and entry.creation_time_us >= start_us
+        and entry.bot_name.casefold() in names
+    ]
+    return min(candidates, key=lambda e: abs(e.creation_time_us - end_us), default=None)
+
+
+class ChatScreen(Screen[None]):
+    CSS_PATH = "chat.tcss"
+    AUTO_FOCUS = "#prompt"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (WIDE_COLUMNS, "-wide"),
+        (ROOMY_COLUMNS, "-roomy"),
+    ]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
+        Binding("f2,ctrl+o", "pick_model", "Model", id="pick_model"),
+        Binding("escape", "cancel_reply", "Stop reply", id="cancel_reply"),
+        Binding("ctrl+r", "retry", "Retry", id="retry_reply"),
+        # Priority: the prompt (a TextArea) would take ctrl+y as "redo" otherwise.
+        Binding("ctrl+y", "copy_code", "Copy code", priority=True, id="copy_code"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
+        Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
+        Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
+    ]
+
+    sidebar_visible: reactive[bool] = reactive(True, init=False)
+    list_visible: reactive[bool] = reactive(True, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
+        self.job: ReplyJob | None = None
+        self._wide: bool | None = None
+        self._models_lock = asyncio.Lock()
+        self._awaiting_cost: list[Message] = []
+        self._claimed_query_ids: set[str] = set()
+        self._last_balance: int | None = None
+
+    @property
+    def poe_app(self) -> PoeApp:
+        return cast("PoeApp", self.app)
+
+    @property
+    def is_streaming(self) -> bool:
+        return self.job is not None
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="chat-body"):
+            yield ConversationList(clock=self.poe_app.clock, id="conversations")
+            with Vertical(id="centre"):
+                yield Static(id="bot-header")
+                yield ConversationView(id="conversation")
+                yield PromptInput(id="prompt")
+            yield BalanceSidebar(id="sidebar")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self._apply_width(self.app.size.width)
+        await self.query_one(ConversationView).show_conversation(self.conversation)
+        self._show_bot()
+        self._refresh_list()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        wide = width >= WIDE_COLUMNS
+        if wide != self._wide:
+            # Crossing the breakpoint resets to what suits the size; ctrl+b still toggles.
+            self._wide = wide
+            self.sidebar_visible = wide and self.poe_app.settings.show_sidebar
+        self.list_visible = width >= LIST_MIN_COLUMNS
+
+    def watch_sidebar_visible(self, visible: bool) -> None:
+        self.query_one(BalanceSidebar).display = visible
+
+    def watch_list_visible(self, visible: bool) -> None:
+        self.query_one(ConversationList).display = visible
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar_visible = not self.sidebar_visible
+        if self._wide:
+            self.poe_app.save_settings(show_sidebar=self.sidebar_visible)
+
+    def action_toggle_conversations(self) -> None:
+        self.list_visible = not self.list_visible
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_reply":
+            return self.is_streaming  # hidden (and Esc passes through) when idle
+        if action == "retry":
+            return True if self._retry_target() is not None else None
+        return True
+
+    # --- the bot ----------------------------------------------------------------------
+
+    def _show_bot(self) -> None:
+        bot = self.conversation.bot
+        name = self.poe_app.display_name(bot)
+        key = self.poe_app.key_for("pick_model")
+        header = Content.assemble(
+            ("Bot: ", "dim"),
+            (name, "bold"),
+            (f" ({bot})" if name != bot else "", "dim"),
+            (f"  ▾ {key}", "dim"),
+            ("   · demo mode" if self.poe_app.demo else "", "italic dim"),
+        )
+        self.query_one("#bot-header", Static).update(header)
+        self.query_one(PromptInput).show_bot(name)
+        self.query_one(BalanceSidebar).show_bot(bot, self.poe_app.model_info(bot))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.widget is not None and event.widget.id == "bot-header":
+            self.action_pick_model()
+
+    def action_pick_model(self) -> None:
+        self.choose_model()
+
+    @work(group="picker", exclusive=True, exit_on_error=False)
+    async def choose_model(self) -> None:
+        models = await self.ensure_models()
+        if models is None:
+            return
+        picker = ModelPickerScreen(models, self.conversation.bot)
+        choice = await self.app.push_screen_wait(picker)
+        if choice:
+            self.use_bot(choice)
+
+    def use_bot(self, bot: str) -> None:
+        """Switch the current conversation to `bot` and make it the default for new ones."""
+        self.conversation.bot = bot
+        self.poe_app.save_settings(default_bot=bot)
+        if self.conversation.messages:
+            self.poe_app.store.save(self.conversation)
+        self._show_bot()
+        self._refresh_list()
+
+    async def ensure_models(self) -> list[ModelInfo] | None:
+        """The model list, fetched once; None (after a notification) when it fails."""
+        async with self._models_lock:
+            if self.poe_app.models is None:
+                try:
+                    self.poe_app.models = await self.poe_app.client.list_models()
+                except PoeError as error:
+                    self.notify(
+                        error.one_line(), title="Model list", severity="warning", markup=False
+                    )
+                    return None
+                self._show_bot()
+            return self.poe_app.models
+
+    @work(group="models", exclusive=True, exit_on_error=False)
+    async def load_models(self) -> None:
+        await self.ensure_models()
+
+    # --- sending and streaming ----------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def send_prompt(self, event: PromptInput.Submitted) -> None:
+        if self.is_streaming:
+            self.notify(
+                "A reply is still arriving. Press Esc to stop it, or wait; "
+                "your text stays in the prompt.",
+                title="Not sent",
+                severity="warning",
+                markup=False,
+            )
+            return
+        event.prompt_input.clear_prompt()
+        await self._drop_empty_failure()
+        user_message = self.conversation.add_user_message(event.text)
+        view = self.query_one(ConversationView)
+        await view.add_message(user_message)
+        view.follow_bottom()
+        await self._start_reply(self.conversation.start_reply(), draft=event.text)
+
+    async def _drop_empty_failure(self) -> None:
+        """A turn whose reply failed before any text is replaced by the next send."""
+        messages = self.conversation.messages
+        if len(messages) >= 2 and is_empty_failure(messages[-1]) and messages[-2].role == "user":
+            view = self.query_one(ConversationView)
+            for message in messages[-2:]:
+                await view.remove_message(message)
+            del messages[-2:]
+
+    async def _start_reply(self, reply: Message, *, draft: str | None) -> None:
+        view = self.query_one(ConversationView)
+        message_view = view.view_for(reply)
+        if message_view is None:
+            await view.add_message(reply)
+        else:
+            await message_view.sync()
+        self.poe_app.store.save(self.conversation)
+        self._refresh_list()
+        job = ReplyJob(self.conversation, reply, draft)
+        self.job = job
+        job.worker = self.stream_reply(job)
+        self.refresh_bindings()
+
+    @work(group="reply", exit_on_error=False)
+    async def stream_reply(self, job: ReplyJob) -> None:
+        reply = job.reply
+        history = job.conversation.history(upto=reply)
+        last_save = time.monotonic()
+        try:
+            async for event in self.poe_app.client.stream_chat(reply.bot, history):
+                apply_event(reply, event)
+                if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+                    self.poe_app.store.save(job.conversation)
+                    last_save = time.monotonic()
+        except asyncio.CancelledError:
+            reply.status = MessageStatus.STOPPED
+            raise
+
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        job = self.job
+        if job is None or event.worker is not job.worker:
+            return
+        if event.state is WorkerState.ERROR:
+            # A bug, not a Poe failure (those arrive as StreamFailed): say so in place.
+            error = event.worker.error
+            job.reply.status = MessageStatus.FAILED
+            job.reply.error_title = "Unexpected error"
+            job.reply.error_message = f"{type(error).__name__}: {error}"
+        if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
+            await self._finish_reply(job)
+
+    async def _finish_reply(self, job: ReplyJob) -> None:
+        reply = job.reply
+        if reply.status is MessageStatus.STREAMING:  # the stream ended without a verdict
+            reply.status = MessageStatus.COMPLETE
+        reply.finished_at = self.poe_app.clock()
+        job.conversation.touch()
+        self.job = None
+        self.poe_app.store.save(job.conversation)
+        message_view = self.query_one(ConversationView).view_for(reply)
+        if message_view is not None:
+            await message_view.sync()
+        self._restore_draft(job)
+        self._refresh_list()
+        self.refresh_bindings()
+        if reply.text.strip():
+            self._awaiting_cost.append(reply)
+        self.refresh_account()
+
+    def _restore_draft(self, job: ReplyJob) -> None:
+        reply = job.reply
+        failed_early = reply.status is MessageStatus.FAILED and not reply.text.strip()
+        if job.draft is None or not (failed_early or reply.status is MessageStatus.STOPPED):
+            return
+        if job.conversation is self.conversation:
+            self.query_one(PromptInput).restore_draft(job.draft)
+
+    def action_cancel_reply(self) -> None:
+        if self.job is not None and self.job.worker is not None:
+            self.job.worker.cancel()
+
+    def _retry_target(self) -> Message | None:
+        messages = self.conversation.messages
+        if self.is_streaming or len(messages) < 2 or messages[-1].role != "assistant":
+            return None
+        return messages[-1]
+
+    async def action_retry(self) -> None:
+        reply = self._retry_target()
+        if reply is None:
+            self.notify("There is no finished reply to retry.", severity="warning", markup=False)
+            return
+        self._awaiting_cost = [m for m in self._awaiting_cost if m is not reply]
+        reset_for_retry(reply, self.poe_app.clock())
+        reply.bot = self.conversation.bot
+        self.query_one(ConversationView).follow_bottom()
+        await self._start_reply(reply, draft=None)
+
+    async def on_message_view_retry_requested(self, event: MessageView.RetryRequested) -> None:
+        event.stop()
+        if event.message is self._retry_target():
+            await self.action_retry()
+
+    # --- code blocks --------------------------------------------------------------------
+
+    def action_copy_code(self) -> None:
+        code = self._code_to_copy()
+        if code is None:
+            self.notify("No code block to copy yet.", severity="warning", markup=False)
+            return
+        self.copy_code(code)
+
+    def _code_to_copy(self) -> str | None:
+        focused = self.focused
+        if isinstance(focused, MessageView) and focused.is_reply:
+            return focused.last_code_block()
+        for view in reversed(self.query_one(ConversationView).reply_views()):
+            code = view.last_code_block()
+            if code is not None:
+                return code
+        return None
+
+    def on_message_view_copy_requested(self, event: MessageView.CopyRequested) -> None:
+        event.stop()
+        self.copy_code(event.code)
+
+    def copy_code(self, code: str) -> None:
+        self.app.copy_to_clipboard(code)
+        lines = len(code.splitlines()) or 1
+        noun = "line" if lines == 1 else "lines"
+        self.notify(
+            f"Copied {lines} {noun} of code. {CLIPBOARD_NOTE}", title="Copied", markup=False
+        )
+
+    # --- conversations ------------------------------------------------------------------
+
+    def _refresh_list(self) -> None:
+        conversations = self.poe_app.store.list_conversations()
+        self.query_one(ConversationList).show(conversations, self.conversation.id)
+
+    async def action_new_conversation(self) -> None:
+        if self.conversation.messages:
+            await self.open_conversation(Conversation(bot=self.poe_app.settings.default_bot))
+        self.query_one(PromptInput).focus()
+
+    async def on_conversation_list_new_requested(
+        self, event: ConversationList.NewRequested
+    ) -> None:
+        event.stop()
+        await self.action_new_conversation()
+
+    async def on_conversation_list_selected(self, event: ConversationList.Selected) -> None:
+        event.stop()
+        if event.conversation_id == self.conversation.id:
+            return
+        for conversation in self.poe_app.store.list_conversations():
+            if conversation.id == event.conversation_id:
+                await self.open_conversation(conversation)
+                return
+
+    async def open_conversation(self, conversation: Conversation) -> None:
+        # A reply streaming elsewhere keeps streaming into its own Message.
+        self.conversation = conversation
+        await self.query_one(ConversationView).show_conversation(conversation)
+        self._show_bot()
+        self._refresh_list()
+        self.refresh_bindings()
+
+    # --- balance and points -------------------------------------------------------------
+
+    def action_refresh_balance(self) -> None:
+        self.refresh_account()
+
+    def on_balance_sidebar_refresh_requested(self, event: BalanceSidebar.RefreshRequested) -> None:
+        event.stop()
+        self.refresh_account()
+
+    @work(group="account", exclusive=True, exit_on_error=False)
+    async def refresh_account(self) -> None:
+        client = self.poe_app.client
+        sidebar = self.query_one(BalanceSidebar)
+        try:
+            balance = await client.get_balance()
+        except PoeError as error:
+            sidebar.show_balance(None, error=error.one_line())
+            self.notify(error.one_line(), title="Balance", severity="warning", markup=False)
+            return
+        sidebar.show_balance(balance)
+        try:
+            page = await client.get_points_history(limit=HISTORY_ROWS)
+        except PoeError as error:
+            self.notify(error.one_line(), title="Points history", severity="warning", markup=False)
+            page = None
+        if page is not None:
+            now = datetime.fromtimestamp(self.poe_app.clock(), tz=UTC).astimezone()
+            sidebar.show_history(list(page.entries), now=now)
+        self._assign_costs(list(page.entries) if page else [], balance.current_point_balance)
+        self._last_balance = balance.current_point_balance
+
+    def _assign_costs(self, entries: list[PointsEntry], balance: int) -> None:
+        """Show each finished reply's cost: its points-history row, else the balance drop."""
+        waiting, self._awaiting_cost = self._awaiting_cost, []
+        for reply in waiting:
+            entry = match_cost(
+                reply, entries, bot_names(reply.bot, self.poe_app.models), self._claimed_query_ids
+            )
+            if entry is not None:
+                self._claimed_query_ids.add(entry.query_id)
+                reply.points = entry.cost_points
+            elif len(waiting) == 1 and self._last_balance is not None:
+                drop = self._last_balance - balance
+                reply.points = drop if drop > 0 else None
+            self._show_points(reply)
+
+    def _show_points(self, reply: Message) -> None:
+        if reply.points is None:
+            return
+        for conversation in self.poe_app.store.list_conversations():
+            if any(message is reply for message in conversation.messages):
+                self.poe_app.store.save(conversation)
+        view = self.query_one(ConversationView).view_for(reply)
+        if view is not None:
+            view.refresh_footer()

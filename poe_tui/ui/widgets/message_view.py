@@ -1,0 +1,482 @@
+"""One message of a conversation: the user's prompt, or a bot's reply as Markdown.
+
+The text lives in the `Message`; this widget only shows it, in one of two forms:
+
+- live: a Textual `Markdown` fed by `Markdown.get_stream()`. A timer looks at the
+  message about ten times a second and appends whatever arrived since the last look
+  (DESIGN.md §4: coalesce in the UI, never `Markdown.update(full)` per chunk).
+- snapshot: a handful of `Static`s (Rich Markdown for prose, one highlighted block per
+  code fence). A live `Markdown` mounts a widget per paragraph, list item and table
+  cell, and every layout pass walks them all: with three finished showcase replies on
+  screen a 10 Hz stream cost more than a whole core. A reply therefore turns into a
+  snapshot when the next reply starts (never under the eyes of someone reading it as
+  it finishes), and conversations opened from the list are snapshots from the start.
+
+A long reply would make the live `Markdown` itself the problem (every flush lays out
+all of its blocks, so the cost grows with the reply). Past `SEAL_AT_CHARS`, the head
+of a live reply is therefore sealed into snapshot widgets and only the tail stays live
+— but only while the reader follows the bottom, so nothing changes under their eyes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import Markdown as RichMarkdown
+from rich.style import Style
+from rich.theme import Theme as RichTheme
+from textual import events
+from textual.app import ComposeResult
+from textual.color import Color
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message as TextualMessage
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Button, Markdown, Static
+from textual.widgets.markdown import MarkdownFence, MarkdownStream
+
+from poe_tui.core.conversation import Message, MessageStatus
+from poe_tui.core.text import strip_terminal_controls
+from poe_tui.ui.styles import load_css
+
+FLUSHES_PER_SECOND = 10
+SEAL_AT_CHARS = 6_000  # a live Markdown longer than this has its head sealed...
+KEEP_LIVE_CHARS = 1_500  # ...keeping about this much of the tail live
+
+
+# --- pure helpers ---------------------------------------------------------------------
+
+
+def code_blocks(markdown: str) -> list[str]:
+    """The contents of every fenced or indented code block, in order."""
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    # Without the final newline, so pasting into a shell does not run the last line.
+    return [t.content.rstrip("\n") for t in tokens if t.type in ("fence", "code_block")]
+
+
+def last_code_block(markdown: str) -> str | None:
+    blocks = code_blocks(markdown)
+    return blocks[-1] if blocks else None
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of prose, or one top-level code block with its language."""
+
+    kind: str  # "prose" | "code"
+    text: str
+    language: str = ""
+
+
+def split_code_blocks(markdown: str) -> list[Segment]:
+    """Cut Markdown at its top-level code blocks, so each block can be its own widget."""
+    lines = markdown.splitlines(keepends=True)
+    segments: list[Segment] = []
+    cursor = 0
+    for token in MarkdownIt("commonmark").parse(markdown):
+        if token.type not in ("fence", "code_block") or token.level or not token.map:
+            continue
+        start, end = token.map
+        segments.append(Segment("prose", "".join(lines[cursor:start])))
+        language = token.info.split()[0] if token.info.strip() else ""
+        segments.append(Segment("code", token.content.rstrip("\n"), language))
+        cursor = end
+    segments.append(Segment("prose", "".join(lines[cursor:])))
+    return [s for s in segments if s.kind == "code" or s.text.strip()]
+
+
+def seal_point(markdown: str, keep: int) -> int:
+    """Where a top-level block starts with at least `keep` characters after it (0: none).
+
+    Cutting there leaves the head complete Markdown on its own, so it can be rendered
+    apart from the tail that is still growing.
+    """
+    offsets = [0]
+    for line in markdown.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    limit = len(markdown) - keep
+    best = 0
+    for token in MarkdownIt("gfm-like").parse(markdown):
+        if token.level == 0 and token.map and token.nesting >= 0:
+            start = offsets[min(token.map[0], len(offsets) - 1)]
+            if 0 < start <= limit:
+                best = max(best, start)
+    return best
+
+
+def reply_footer(message: Message) -> str:
+    """`bot · 1,234 tokens · 2.4 s · 56 points` plus how the reply ended."""
+    parts = [message.bot]
+    if message.status is MessageStatus.STREAMING:
+        parts.append("thinking…" if message.thinking and not message.text else "writing…")
+    if message.completion_tokens is not None:
+        parts.append(f"{message.completion_tokens:,} tokens")
+    if message.finished_at is not None:
+        parts.append(f"{max(0.0, message.finished_at - message.created_at):.1f} s")
+    if message.points is not None:
+        parts.append(f"{message.points:,} points")
+    if message.status is MessageStatus.STOPPED:
+        parts.append("stopped")
+    elif message.status is MessageStatus.FAILED:
+        parts.append("failed")
+    return " · ".join(parts)
+
+
+def error_content(message: Message) -> Content:
+    """The failure in words: a bold title, then what happened and what to do."""
+    title = message.error_title or "Error"
+    details = message.error_message or "The reply failed."
+    return Content.assemble(("⚠ " + title, "bold"), "\n", details)
+
+
+# --- snapshot rendering ------------------------------------------------------------------
+
+
+def _rich_color(value: str | None, background: Color) -> str | None:
+    """A Textual CSS colour value as a Rich colour (alpha blended), or None."""
+    if not value:
+        return None
+    try:
+        color = Color.parse(value)
+    except Exception:  # "auto 87%", "initial" and friends: let the widget colour show
+        return None
+    if color.a < 1:
+        color = background.blend(color.with_alpha(1), color.a)
+    return color.hex6
+
+
+def markdown_theme(variables: dict[str, str]) -> RichTheme:
+    """Rich Markdown styles taken from the Textual theme, to match the live Markdown."""
+    background = Color.parse(variables.get("background", "#000000"))
+
+    def color(name: str) -> str | None:
+        return _rich_color(variables.get(name), background)
+
+    styles: dict[str, Style] = {}
+    for level in range(1, 7):
+        text_style = variables.get(f"markdown-h{level}-text-style", "bold")
+        parsed = Style.parse(text_style.replace("none", "").strip() or "none")
+        styles[f"markdown.h{level}"] = parsed + Style(color=color(f"markdown-h{level}-color"))
+    styles["markdown.code"] = Style(color=color("text-warning"), bgcolor=color("warning-muted"))
+    styles["markdown.block_quote"] = Style(color=color("foreground"), italic=True)
+    styles["markdown.item.bullet"] = Style(color=color("text-primary"), bold=True)
+    styles["markdown.item.number"] = Style(color=color("text-primary"))
+    styles["markdown.link"] = Style(color=color("text-accent"), underline=True)
+    styles["markdown.link_url"] = Style(color=color("text-accent"), underline=True)
+    styles["markdown.table.border"] = Style(color=color("foreground-muted"))
+    styles["markdown.table.header"] = Style(color=color("text-primary"), bold=True)
+    styles["markdown.hr"] = Style(color=color("foreground-muted"))
+    return RichTheme(styles, inherit=True)
+
+
+class ThemedMarkdown:
+    """Rich Markdown rendered under a theme, so its colours follow the Textual theme."""
+
+    def __init__(self, markdown: str, theme: RichTheme) -> None:
+        self.markdown = RichMarkdown(markdown, hyperlinks=True)
+        self.theme = theme
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        with console.use_theme(self.theme):
+            lines = console.render_lines(self.markdown, options, pad=False, new_lines=True)
+        for line in lines:
+            yield from line
+
+
+# --- the widget ----------------------------------------------------------------------------
+
+
+class MessageView(Vertical):
+    DEFAULT_CSS = load_css(__file__, "message_view.tcss")
+
+    class RetryRequested(TextualMessage):
+        """The Retry button of a failed reply was pressed."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    class CopyRequested(TextualMessage):
+        """A code block was clicked; `code` is its text."""
+
+        def __init__(self, code: str) -> None:
+            super().__init__()
+            self.code = code
+
+    def __init__(self, message: Message, *, live: bool = False) -> None:
+        super().__init__(classes=f"-{message.role}")
+        self.message = message
+        # Replies can be focused so ctrl+y copies their code; prompts cannot.
+        self.can_focus = message.role == "assistant"
+        self.is_live = live or message.status is MessageStatus.STREAMING
+        self._shown = ""  # the part of message.text already handed to the live Markdown
+        self._sealed = 0  # how much of _shown went into snapshot widgets above the live one
+        self._live_source = ""  # exactly what the live Markdown was given (sanitised)
+        self._stream: MarkdownStream | None = None
+        self._flush_timer: Timer | None = None
+        self._flush_lock = asyncio.Lock()
+        self._flush_scheduled = False
+        self._code_by_widget: dict[Static, str] = {}
+        self._follows_theme = False
+
+    @property
+    def is_reply(self) -> bool:
+        return self.message.role == "assistant"
+
+    def compose(self) -> ComposeResult:
+        if not self.is_reply:
+            text = strip_terminal_controls(self.message.text)
+            yield Static(text, markup=False, classes="user-text")
+            return
+        if self.is_live:
+            self._shown = self.message.text
+            self._live_source = strip_terminal_controls(self._shown)
+            yield Markdown(self._live_source, classes="reply-body")
+        else:
+            yield from self._snapshot_widgets()
+        yield Static(reply_footer(self.message), markup=False, classes="reply-footer")
+        if self.message.status is MessageStatus.FAILED:
+            yield from self._error_widgets()
+
+    def on_mount(self) -> None:
+        if self.message.status is MessageStatus.STREAMING:
+            self._start_stream()
+        if self.is_reply and not self.is_live:
+            self._follow_theme()
+
+    async def on_unmount(self) -> None:
+        self._stop_timer()
+        with suppress(Exception):  # the Markdown widget is going away with us
+            await self._stop_stream()
+
+    # --- keeping up with the message ---------------------------------------------------
+
+    async def sync(self) -> None:
+        """Bring the widget in line with the message after its status changed."""
+        if not self.is_reply:
+            return
+        if self.message.status is MessageStatus.STREAMING:
+            await self._restart_live()
+        else:
+            await self._finish_stream()
+            await self._show_error_if_failed()
+        self.refresh_footer()
+
+    def refresh_footer(self) -> None:
+        if self.is_reply and self.is_mounted:
+            self.query_one(".reply-footer", Static).update(reply_footer(self.message))
+
+    async def flush(self) -> None:
+        """Append what arrived since the last flush (called ~10 times a second)."""
+        async with self._flush_lock:
+            text = self.message.text
+            if self._stream is None or text == self._shown:
+                return
+            if text.startswith(self._shown):
+                piece = text[len(self._shown) :]
+                self._shown = text
+                await self._write(piece)
+                if len(text) - self._sealed > SEAL_AT_CHARS and self._reader_follows():
+                    await self._seal_head()
+            else:  # a replace_response event rewrote the answer
+                self._shown = text
+                await self._stop_stream()
+                await self._remove_snapshot_widgets()
+                self._sealed = 0
+                await self._reset_body(text)
+                self._stream = Markdown.get_stream(self._body)
+
+    async def freeze(self) -> None:
+        """Swap a finished live reply for the cheap snapshot form."""
+        if not self.is_live or self.message.status is MessageStatus.STREAMING:
+            return
+        await self._finish_stream()
+        self.is_live = False
+        body = self._body
+        old = [body, *self.query(".reply-prose, .reply-code")]  # a list: queries are lazy
+        self._code_by_widget.clear()  # the new widgets register their code again
+        await self.mount_all(self._snapshot_widgets(), before=body)
+        await self.remove_children(old)
+        self._follow_theme()
+
+    @property
+    def _body(self) -> Markdown:
+        return self.query_one(".reply-body", Markdown)
+
+    def _start_stream(self) -> None:
+        if self._stream is not None:
+            return
+        self._stream = Markdown.get_stream(self._body)
+        self._flush_timer = self.set_interval(1 / FLUSHES_PER_SECOND, self._schedule_flush)
+
+    def _schedule_flush(self) -> None:
+        # The flush runs in our message queue, not in the timer's task: stopping the
+        # timer cancels that task, and a flush cut short mid-seal would lose the stream.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.call_later(self._scheduled_flush)
+
+    async def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
+        await self.flush()
+
+    async def _write(self, raw: str) -> None:
+        assert self._stream is not None
+        text = strip_terminal_controls(raw)
+        self._live_source += text
+        await self._stream.write(text)
+
+    async def _reset_body(self, raw: str) -> None:
+        self._live_source = strip_terminal_controls(raw)
+        await self._body.update(self._live_source)
+
+    async def _stop_stream(self) -> None:
+        """Stop the MarkdownStream, working around two flaws of `MarkdownStream.stop()`.
+
+        Stopped before its task first ran, it re-raises that task's cancellation, which
+        would end whatever message loop called us; and what was written is then never
+        appended. So: swallow a cancellation that is not ours, and append what is missing.
+        """
+        stream, self._stream = self._stream, None
+        if stream is None:
+            return
+        try:
+            await stream.stop()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+        body = self._body
+        shown = body.source
+        if len(self._live_source) > len(shown) and self._live_source.startswith(shown):
+            await body.append(self._live_source[len(shown) :])
+
+    def _reader_follows(self) -> bool:
+        scroller = self.parent
+        if not isinstance(scroller, Widget) or not scroller.is_scrollable:
+            return True
+        return scroller.scroll_y >= scroller.max_scroll_y - 1
+
+    async def _seal_head(self) -> None:
+        """Move the finished head of the live reply into cheap widgets (lock held)."""
+        live = self._shown[self._sealed :]
+        cut = seal_point(live, KEEP_LIVE_CHARS)
+        if not cut or self._stream is None:
+            return
+        await self._stop_stream()
+        await self.mount_all(self._snapshot_widgets(live[:cut]), before=self._body)
+        await self._reset_body(live[cut:])
+        self._sealed += cut
+        self._stream = Markdown.get_stream(self._body)
+
+    async def _finish_stream(self) -> None:
+        if self._stream is None:
+            return
+        self._stop_timer()
+        await self.flush()
+        async with self._flush_lock:
+            await self._stop_stream()
+
+    async def _restart_live(self) -> None:
+        """The message is streaming again (a retry): back to an empty live Markdown."""
+        await self.query(".reply-error, .retry").remove()
+        async with self._flush_lock:
+            self._shown = self.message.text
+            self._sealed = 0
+            await self._remove_snapshot_widgets()
+            if not self.is_live:
+                self.is_live = True
+                body = Markdown(classes="reply-body")
+                await self.mount(body, before=self.query_one(".reply-footer"))
+            await self._reset_body(self._shown)
+        self._start_stream()
+
+    def _stop_timer(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+
+    # --- the snapshot form -------------------------------------------------------------
+
+    def _snapshot_widgets(self, markdown: str | None = None) -> list[Widget]:
+        """Widgets for `markdown` (the whole message by default): prose and code blocks."""
+        text = self.message.text if markdown is None else markdown
+        widgets: list[Widget] = []
+        theme = markdown_theme(self.app.theme_variables or self.app.get_css_variables())
+        for segment in split_code_blocks(strip_terminal_controls(text)):
+            if segment.kind == "prose":
+                widgets.append(Static(ThemedMarkdown(segment.text, theme), classes="reply-prose"))
+            else:
+                block = Static(self._highlight(segment), classes="reply-code")
+                self._code_by_widget[block] = segment.text
+                widgets.append(block)
+        return widgets
+
+    def _highlight(self, segment: Segment) -> Content:
+        # The very highlighter the live Markdown's fences use, so both forms look alike.
+        return MarkdownFence.highlight(
+            segment.text,
+            segment.language,
+            ansi=self.app.native_ansi_color,
+            dark=self.app.current_theme.dark,
+        )
+
+    def _follow_theme(self) -> None:
+        # Snapshot colours are baked in when rendered, so a new theme means a new render.
+        if not self._follows_theme:
+            self._follows_theme = True
+            self.watch(self.app, "theme", self._restyle_snapshot, init=False)
+
+    async def _restyle_snapshot(self) -> None:
+        if self.is_live or not self.is_mounted:
+            return
+        footer = self.query_one(".reply-footer")
+        await self._remove_snapshot_widgets()
+        await self.mount_all(self._snapshot_widgets(), before=footer)
+
+    async def _remove_snapshot_widgets(self) -> None:
+        await self.query(".reply-prose, .reply-code").remove()
+        self._code_by_widget.clear()
+
+    # --- failures ---------------------------------------------------------------------
+
+    def _error_widgets(self) -> list[Widget]:
+        return [
+            Static(error_content(self.message), classes="reply-error"),
+            Button("Retry (ctrl+r)", classes="retry", compact=True),
+        ]
+
+    async def _show_error_if_failed(self) -> None:
+        if self.message.status is MessageStatus.FAILED and not self.query(".reply-error"):
+            await self.mount_all(self._error_widgets())
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.has_class("retry"):
+            event.stop()
+            self.post_message(self.RetryRequested(self.message))
+
+    # --- code blocks ------------------------------------------------------------------
+
+    def on_click(self, event: events.Click) -> None:
+        code = self._code_at(event.widget)
+        if code is not None:
+            event.stop()
+            self.post_message(self.CopyRequested(code))
+
+    def _code_at(self, widget: Widget | None) -> str | None:
+        if widget is None:
+            return None
+        for node in widget.ancestors_with_self:
+            if isinstance(node, MarkdownFence):
+                return node.code
+            if isinstance(node, Static) and node in self._code_by_widget:
+                return self._code_by_widget[node]
+        return None
+
+    def last_code_block(self) -> str | None:
+        return last_code_block(self.message.text) if self.is_reply else None

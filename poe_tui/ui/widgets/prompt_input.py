@@ -1,0 +1,131 @@
+"""The prompt: a multi-line editor where Enter sends and ctrl+j / alt+enter add a line.
+
+Terminals cannot tell shift+enter from enter (without the kitty keyboard protocol), so
+the newline keys are ctrl+j (which every terminal sends as LF) and alt+enter. Up and
+Down walk earlier prompts of this run while the editor is empty or showing one of them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import TextArea
+
+from poe_tui.ui.styles import load_css
+
+PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j or alt+enter: new line"
+
+
+class PromptInput(TextArea):
+    DEFAULT_CSS = load_css(__file__, "prompt_input.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Not priority: a priority binding runs ahead of the keys typed before it, so a
+        # fast "text<Enter>" burst (paste, tmux send-keys) would send an empty prompt.
+        # `_on_key` runs it in order instead (TextArea would insert a newline).
+        Binding("enter", "submit", "Send", show=False, id="send_message"),
+        Binding(
+            "ctrl+j,alt+enter,shift+enter", "newline", "New line", show=False, id="insert_newline"
+        ),
+    ]
+
+    class Submitted(Message):
+        """The user sent `text` (already stripped, never empty)."""
+
+        def __init__(self, prompt_input: PromptInput, text: str) -> None:
+            super().__init__()
+            self.prompt_input = prompt_input
+            self.text = text
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt_input
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            "",
+            id=id,
+            classes=classes,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            highlight_cursor_line=False,
+        )
+        self.sent_prompts: list[str] = []
+        # Index into sent_prompts while browsing; None when editing a fresh draft.
+        self._browse_index: int | None = None
+
+    def show_bot(self, bot_name: str) -> None:
+        self.placeholder = PLACEHOLDER.format(bot=bot_name)
+
+    def action_submit(self) -> None:
+        text = self.text.strip()
+        if not text:
+            return
+        self.remember(text)
+        self.post_message(self.Submitted(self, text))
+
+    def action_newline(self) -> None:
+        start, end = self.selection
+        self.replace("\n", start, end, maintain_selection_offset=False)
+
+    def remember(self, text: str) -> None:
+        if not self.sent_prompts or self.sent_prompts[-1] != text:
+            self.sent_prompts.append(text)
+        self._browse_index = None
+
+    def restore_draft(self, text: str) -> bool:
+        """Put `text` back unless the user already typed something new."""
+        if self.text.strip():
+            return False
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+        self._browse_index = None
+        return True
+
+    def clear_prompt(self) -> None:
+        self.load_text("")
+        self._browse_index = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in ("up", "down") and self._is_browsing_history():
+            event.stop()
+            event.prevent_default()
+            self._walk_history(-1 if event.key == "up" else 1)
+            return
+        if event.key == "enter" and await self._run_own_binding(event):
+            return
+        await super()._on_key(event)
+
+    async def _run_own_binding(self, event: events.Key) -> bool:
+        """Run our binding for a key TextArea would insert (Enter), in typing order."""
+        active = self.screen.active_bindings.get(event.key)
+        if active is None or active.node is not self or not active.enabled:
+            return False
+        event.stop()
+        event.prevent_default()
+        await self.run_action(active.binding.action)
+        return True
+
+    def _is_browsing_history(self) -> bool:
+        if not self.sent_prompts:
+            return False
+        if not self.text:
+            return True
+        index = self._browse_index
+        return index is not None and self.text == self.sent_prompts[index]
+
+    def _walk_history(self, step: int) -> None:
+        count = len(self.sent_prompts)
+        index = count if self._browse_index is None else self._browse_index
+        index = max(0, min(count, index + step))
+        if index == count:
+            self._browse_index = None
+            self.load_text("")
+            return
+        self._browse_index = index
+        self.load_text(self.sent_prompts[index])
+        self.move_cursor(self.document.end)
