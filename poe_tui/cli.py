@@ -49,6 +49,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("prompt", nargs="*", help="the prompt (read from stdin when piped)")
     ask.add_argument("-b", "--bot", help="bot name (default from config)")
     ask.add_argument("--no-stream", action="store_true", help="wait for the whole reply")
+    ask.add_argument(
+        "--transport",
+        choices=("native", "openai", "anthropic"),
+        default="native",
+        help="which Poe API to use (default native; anthropic serves Claude bots only)",
+    )
+    ask.add_argument(
+        "--param",
+        metavar="NAME=VALUE",
+        action="append",
+        default=[],
+        help="a bot parameter (repeatable), checked against the bot's schema when known",
+    )
+    ask.add_argument(
+        "--show-thinking", action="store_true", help="print the bot's thinking on stderr"
+    )
 
     models = commands.add_parser("models", parents=[common], help="list models and prices")
     models.add_argument("--search", metavar="TEXT", help="only models matching TEXT")
@@ -109,13 +125,24 @@ def _with_client(
 def cmd_ask(args: argparse.Namespace) -> None:
     from poe_tui.commands.ask import read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
+    from poe_tui.core.parameters import parse_assignments
+    from poe_tui.core.transport import Transport
 
+    params = parse_assignments(args.param)
     prompt = read_prompt(args)
 
     async def action(ctx: Any) -> None:
         client, conn = ctx
         bot = args.bot or (DEMO_BOT if conn.demo else conn.settings.default_bot)
-        await run_ask(client, bot, prompt, stream=not args.no_stream)
+        await run_ask(
+            client,
+            bot,
+            prompt,
+            stream=not args.no_stream,
+            transport=Transport(args.transport),
+            params=params,
+            show_thinking=args.show_thinking,
+        )
 
     _with_client(args, action)
 

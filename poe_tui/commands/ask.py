@@ -1,14 +1,41 @@
-"""`poe-tui ask`: one prompt, the reply on stdout as it arrives."""
+"""`poe-tui ask`: one prompt, the reply on stdout as it arrives.
+
+What goes where, so scripts can rely on it:
+- stdout: the answer. A `replace_response` (native bots that rewrite their answer)
+  prints a line `[replaced]` and then the new text, on a terminal and in a pipe alike,
+  since what was printed cannot be taken back. Files the bot returns follow the answer,
+  one `[file: NAME] URL` line each.
+- stderr: thinking, only with `--show-thinking` (dimmed on a terminal); suggested
+  replies as `Suggested: …` lines, only when stderr is a terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
 
 from poe_tui.commands.output import CommandError, safe
 from poe_tui.core.client import PoeClient
-from poe_tui.core.events import Done, StreamFailed, TextDelta
-from poe_tui.core.messages import ChatMessage
+from poe_tui.core.errors import PoeError
+from poe_tui.core.events import (
+    Done,
+    FileOutput,
+    ReplaceResponse,
+    StreamFailed,
+    SuggestedReply,
+    TextDelta,
+    ThinkingDelta,
+)
+from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.parameters import guess_parameters, validate_parameters
+from poe_tui.core.transport import Transport
+
+DIM = "\x1b[2m"
+RESET = "\x1b[0m"
+REPLACED_MARK = "[replaced]"
 
 
 def read_prompt(args: argparse.Namespace) -> str:
@@ -21,30 +48,120 @@ def read_prompt(args: argparse.Namespace) -> str:
     raise CommandError("No prompt given. Pass it as an argument or pipe it on stdin.", 2)
 
 
-async def run_ask(client: PoeClient, bot: str, prompt: str, *, stream: bool) -> None:
+async def resolve_parameters(
+    client: PoeClient, bot: str, raw: Mapping[str, str], transport: Transport
+) -> dict[str, Any]:
+    """Check `--param` values against the bot's schema when /v1/models knows the bot;
+    otherwise pass them as best-guess JSON scalars. The Anthropic transport also needs
+    the list to tell which bots it serves."""
+    if not raw and transport is not Transport.ANTHROPIC:
+        return {}
+    with contextlib.suppress(PoeError):  # no catalogue: guess, and let the chat report it
+        await client.list_models()
+    model = client.known_model(bot)
+    if model is None:
+        return guess_parameters(raw)
+    return validate_parameters(model, raw)
+
+
+class ReplyPrinter:
+    """Writes stream events to stdout/stderr and keeps lines tidy between them."""
+
+    def __init__(self, out: TextIO, err: TextIO, *, show_thinking: bool) -> None:
+        self.out = out
+        self.err = err
+        self.show_thinking = show_thinking
+        self.at_line_start = True
+        self.thinking_open = False
+        self.suggestions: list[str] = []
+
+    def text(self, text: str) -> None:
+        self._end_thinking()
+        self.out.write(safe(text, self.out))
+        self.out.flush()
+        if text:
+            self.at_line_start = text.endswith("\n")
+
+    def replace(self, text: str) -> None:
+        self.newline()
+        self.text(f"{REPLACED_MARK}\n{text}")
+
+    def thinking(self, text: str) -> None:
+        if not self.show_thinking:
+            return
+        dim = self.err.isatty()
+        if not self.thinking_open and dim:
+            self.err.write(DIM)
+        self.thinking_open = True
+        self.err.write(safe(text, self.err))
+        self.err.flush()
+
+    def _end_thinking(self) -> None:
+        if self.thinking_open:
+            self.err.write((RESET if self.err.isatty() else "") + "\n")
+            self.err.flush()
+            self.thinking_open = False
+
+    def file(self, name: str, url: str) -> None:
+        self.newline()
+        self.text(f"[file: {name}] {url}\n")
+
+    def newline(self) -> None:
+        if not self.at_line_start:
+            self.out.write("\n")
+            self.at_line_start = True
+        self.out.flush()
+
+    def finish(self) -> None:
+        self._end_thinking()
+        self.newline()
+        if self.err.isatty():
+            for suggestion in self.suggestions:
+                self.err.write(f"Suggested: {safe(suggestion, self.err)}\n")
+            self.err.flush()
+
+
+async def run_ask(
+    client: PoeClient,
+    bot: str,
+    prompt: str,
+    *,
+    stream: bool,
+    transport: Transport = Transport.NATIVE,
+    params: Mapping[str, str] | None = None,
+    show_thinking: bool = False,
+) -> None:
+    parameters = await resolve_parameters(client, bot, params or {}, transport)
     messages = [ChatMessage("user", prompt)]
-    out = sys.stdout
+    printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
     if not stream:
-        reply = await client.chat(bot, messages)
-        out.write(safe(reply.text, out))
-        out.write("\n")
-        out.flush()
+        reply = await client.chat(bot, messages, parameters=parameters, transport=transport)
+        print_reply(printer, reply)
         return
-    wrote_any = False
-    ended_with_newline = True
-    async for event in client.stream_chat(bot, messages):
+    events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
+    async for event in events:
         match event:
             case TextDelta(text):
-                out.write(safe(text, out))
-                out.flush()
-                wrote_any = True
-                ended_with_newline = text.endswith("\n")
+                printer.text(text)
+            case ReplaceResponse(text):
+                printer.replace(text)
+            case ThinkingDelta(text):
+                printer.thinking(text)
+            case SuggestedReply(text):
+                printer.suggestions.append(text)
+            case FileOutput(url=url, name=name):
+                printer.file(name, url)
             case StreamFailed(error):
-                if wrote_any and not ended_with_newline:
-                    out.write("\n")
-                out.flush()
+                printer.newline()
                 raise error
             case Done():
-                if not ended_with_newline:
-                    out.write("\n")
-                out.flush()
+                printer.finish()
+
+
+def print_reply(printer: ReplyPrinter, reply: ChatReply) -> None:
+    printer.thinking(reply.thinking)
+    printer.text(reply.text)
+    for file in reply.files:
+        printer.file(file.name, file.url)
+    printer.suggestions.extend(reply.suggested_replies)
+    printer.finish()

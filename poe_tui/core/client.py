@@ -1,8 +1,8 @@
 """One async client for every Poe endpoint, over one `httpx.AsyncClient`.
 
-The client owns the connection pool and the key; transports (OpenAI-compatible now,
-native and Anthropic later) borrow its `httpx.AsyncClient` and turn streams into the
-typed events of `poe_tui.core.events`.
+The client owns the connection pool and the key; the three transports (native Poe
+protocol, OpenAI-compatible, Anthropic-compatible) borrow its `httpx.AsyncClient` and
+turn streams into the typed events of `poe_tui.core.events`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Self
 
 import httpx
 
-from poe_tui.core import openai_chat
+from poe_tui.core import anthropic_chat, native, openai_chat
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.errors import (
     AuthenticationError,
@@ -22,9 +22,10 @@ from poe_tui.core.errors import (
     error_from_response,
 )
 from poe_tui.core.events import StreamEvent
-from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.core.network import network_error
+from poe_tui.core.transport import Transport
 from poe_tui.core.usage import Balance, PointsEntry, PointsPage, parse_balance, parse_points_page
 
 DEFAULT_BASE_URL = "https://api.poe.com"
@@ -55,6 +56,17 @@ class BearerAuth(httpx.Auth):
         yield request
 
 
+class XApiKeyAuth(httpx.Auth):
+    """The Anthropic-style `x-api-key` header, added at send time like `BearerAuth`."""
+
+    def __init__(self, key: ApiKey) -> None:
+        self._key = key
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["x-api-key"] = self._key.reveal()
+        yield request
+
+
 class PoeClient:
     """The Poe API: models, balance, points history and chat."""
 
@@ -70,6 +82,7 @@ class PoeClient:
         self.api_key = api_key
         self.timeouts = timeouts or Timeouts()
         self._owns_http = http is None
+        self._known_models: dict[str, ModelInfo] = {}
         self.http = http or httpx.AsyncClient(
             timeout=self.timeouts.to_httpx(),
             headers={"User-Agent": USER_AGENT},
@@ -94,13 +107,23 @@ class PoeClient:
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def auth(self) -> BearerAuth:
+    def _key(self) -> ApiKey:
         if self.api_key is None:
             raise AuthenticationError(
                 "No API key is set.",
                 hint="Run `poe-tui key set`, set POE_API_KEY, or try `--demo`.",
             )
-        return BearerAuth(self.api_key)
+        return self.api_key
+
+    def auth(self) -> BearerAuth:
+        return BearerAuth(self._key())
+
+    def api_key_auth(self) -> XApiKeyAuth:
+        return XApiKeyAuth(self._key())
+
+    def known_model(self, bot: str) -> ModelInfo | None:
+        """The bot's `/v1/models` entry if the list was fetched by this client."""
+        return self._known_models.get(bot.strip().casefold())
 
     async def _get_json(
         self, path: str, *, params: Mapping[str, Any] | None = None, authed: bool = True
@@ -122,8 +145,10 @@ class PoeClient:
     # --- catalogue and account ------------------------------------------------
 
     async def list_models(self) -> list[ModelInfo]:
-        """Every public model; `/v1/models` needs no key."""
-        return parse_models(await self._get_json("/v1/models", authed=False))
+        """Every public model; `/v1/models` needs no key. Remembered for `known_model`."""
+        models = parse_models(await self._get_json("/v1/models", authed=False))
+        self._known_models = {m.id.casefold(): m for m in models}
+        return models
 
     async def get_balance(self) -> Balance:
         return parse_balance(await self._get_json("/usage/current_balance"))
@@ -161,10 +186,18 @@ class PoeClient:
         messages: Sequence[ChatMessage],
         *,
         parameters: Mapping[str, Any] | None = None,
+        transport: Transport = Transport.OPENAI,
+        attachments: Sequence[Attachment] = (),
     ) -> AsyncIterator[StreamEvent]:
-        """Stream a reply over the OpenAI-compatible API. Never raises PoeError:
-        failures arrive as a final `StreamFailed` event."""
-        return openai_chat.stream(self, bot, messages, parameters=parameters)
+        """Stream a reply over the chosen API. Never raises PoeError: failures arrive
+        as a final `StreamFailed` event. Parameters and attachments go with the last
+        user message."""
+        stream = {
+            Transport.NATIVE: native.stream,
+            Transport.OPENAI: openai_chat.stream,
+            Transport.ANTHROPIC: anthropic_chat.stream,
+        }[transport]
+        return stream(self, bot, messages, parameters=parameters, attachments=attachments)
 
     async def chat(
         self,
@@ -172,6 +205,13 @@ class PoeClient:
         messages: Sequence[ChatMessage],
         *,
         parameters: Mapping[str, Any] | None = None,
+        transport: Transport = Transport.OPENAI,
+        attachments: Sequence[Attachment] = (),
     ) -> ChatReply:
         """The whole reply at once (raises PoeError on failure)."""
-        return await openai_chat.complete(self, bot, messages, parameters=parameters)
+        complete = {
+            Transport.NATIVE: native.complete,
+            Transport.OPENAI: openai_chat.complete,
+            Transport.ANTHROPIC: anthropic_chat.complete,
+        }[transport]
+        return await complete(self, bot, messages, parameters=parameters, attachments=attachments)

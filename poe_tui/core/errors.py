@@ -95,6 +95,26 @@ class BadRequestError(PoeError):
         return "Bad request"
 
 
+class InvalidParameterError(BadRequestError):
+    """A bot parameter has an unknown name or a value outside its schema."""
+
+    default_hint = "See the bot's parameters with `poe-tui models --search NAME --json`."
+
+    @property
+    def title(self) -> str:
+        return "Bad parameter"
+
+
+class UnsupportedTransportError(PoeError):
+    """The chosen API cannot serve this bot or request; another transport can."""
+
+    default_hint = "Choose another transport (native serves every bot)."
+
+    @property
+    def title(self) -> str:
+        return "Wrong API for this bot"
+
+
 class RequestTooLargeError(PoeError):
     default_hint = "Shorten the conversation or the attachments."
 
@@ -195,6 +215,7 @@ _TYPE_CLASSES: dict[str, type[PoeError]] = {
     "insufficient_quota": InsufficientPointsError,
     "insufficient_points": InsufficientPointsError,
     "insufficient_fund": InsufficientPointsError,
+    "billing_error": InsufficientPointsError,
     "rate_limit_error": RateLimitError,
     "rate_limit_exceeded": RateLimitError,
     "permission_error": PermissionDeniedError,
@@ -294,5 +315,6 @@ def error_from_response(
         status,
         body,
         retry_after=parse_retry_after(headers.get("retry-after")),
-        request_id=headers.get("x-request-id"),
+        # Poe's OpenAI route names it x-request-id; Anthropic's shape uses request-id.
+        request_id=headers.get("x-request-id") or headers.get("request-id"),
     )

@@ -6,7 +6,9 @@ see httpx, JSON or SSE. A stream ends with exactly one `Done` or one `StreamFail
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from poe_tui.core.errors import PoeError
 
@@ -50,6 +52,22 @@ class FileOutput:
 
 
 @dataclass(frozen=True, slots=True)
+class Meta:
+    """How to show the reply (native `meta`, honoured only as the first event)."""
+
+    content_type: str = "text/markdown"  # or "text/plain": do not render Markdown
+    suggested_replies: bool = False
+    linkify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JsonData:
+    """A native `json` event we do not turn into anything else (e.g. tool-call chunks)."""
+
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """Token counts reported for the reply."""
 
@@ -78,6 +96,8 @@ StreamEvent = (
     | SuggestedReply
     | ThinkingDelta
     | FileOutput
+    | Meta
+    | JsonData
     | Usage
     | Done
     | StreamFailed

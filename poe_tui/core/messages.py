@@ -1,4 +1,4 @@
-"""What a conversation sends: roles and text, transport-neutral."""
+"""What a conversation sends: roles, text and attachments, transport-neutral."""
 
 from __future__ import annotations
 
@@ -9,9 +9,21 @@ Role = Literal["system", "user", "assistant"]
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file a message carries, by URL (an uploaded file's URL, or a data: URL)."""
+
+    url: str
+    content_type: str
+    name: str
+    inline_ref: str | None = None
+    parsed_content: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Role
     content: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,3 +36,5 @@ class ChatReply:
     completion_tokens: int | None = None
     total_tokens: int | None = None
     thinking: str = ""
+    suggested_replies: tuple[str, ...] = ()
+    files: tuple[Attachment, ...] = ()

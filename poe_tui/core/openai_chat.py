@@ -12,6 +12,7 @@ from httpx_sse import EventSource, ServerSentEvent
 from poe_tui.core.errors import (
     PoeError,
     ProtocolError,
+    UnsupportedTransportError,
     error_from_body,
     error_from_response,
 )
@@ -23,7 +24,7 @@ from poe_tui.core.events import (
     ThinkingDelta,
     Usage,
 )
-from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.network import network_error
 
 if TYPE_CHECKING:
@@ -32,16 +33,44 @@ if TYPE_CHECKING:
 PATH = "/v1/chat/completions"
 
 
+def _part(attachment: Attachment) -> dict[str, Any]:
+    """A content part (section 4.1): images by URL, other files only as data URLs."""
+    if attachment.content_type.startswith("image/"):
+        return {"type": "image_url", "image_url": {"url": attachment.url}}
+    if attachment.url.startswith("data:"):
+        return {"type": "file", "file": {"filename": attachment.name, "file_data": attachment.url}}
+    raise UnsupportedTransportError(
+        f"The OpenAI-compatible API takes files as data URLs, not a link to {attachment.name}; "
+        "send it with the native transport."
+    )
+
+
+def _message_json(message: ChatMessage, extra: Sequence[Attachment]) -> dict[str, Any]:
+    files = [*message.attachments, *extra]
+    if not files:
+        return {"role": message.role, "content": message.content}
+    parts = [{"type": "text", "text": message.content}, *(_part(a) for a in files)]
+    return {"role": message.role, "content": parts}
+
+
+def _messages_json(
+    messages: Sequence[ChatMessage], attachments: Sequence[Attachment]
+) -> list[dict[str, Any]]:
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    return [_message_json(m, attachments if i == last_user else ()) for i, m in enumerate(messages)]
+
+
 def request_body(
     bot: str,
     messages: Sequence[ChatMessage],
     *,
     stream: bool,
     parameters: Mapping[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": bot,
-        "messages": [{"role": m.role, "content": m.content} for m in messages],
+        "messages": _messages_json(messages, attachments),
         "stream": stream,
     }
     if stream:
@@ -116,11 +145,14 @@ async def stream(
     messages: Sequence[ChatMessage],
     *,
     parameters: Mapping[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> AsyncIterator[StreamEvent]:
-    body = request_body(bot, messages, stream=True, parameters=parameters)
     reader = _ChunkReader()
     started = False
     try:
+        body = request_body(
+            bot, messages, stream=True, parameters=parameters, attachments=attachments
+        )
         request = client.http.build_request(
             "POST",
             client.url(PATH),
@@ -167,8 +199,9 @@ async def complete(
     messages: Sequence[ChatMessage],
     *,
     parameters: Mapping[str, Any] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> ChatReply:
-    body = request_body(bot, messages, stream=False, parameters=parameters)
+    body = request_body(bot, messages, stream=False, parameters=parameters, attachments=attachments)
     try:
         response = await client.http.post(client.url(PATH), json=body, auth=client.auth())
     except httpx.HTTPError as exc:

@@ -1,8 +1,8 @@
 """Builds the Starlette app from the route modules.
 
-Each transport lives in its own module exposing `routes()`; adding the native
-`/bot/<Name>` route, Anthropic `/v1/messages` or the upload route means writing the
-module and listing it in ROUTE_MODULES.
+Each transport lives in its own module exposing `routes()` (OpenAI-compatible, native
+`/bot/<Name>`, Anthropic `/v1/messages`); adding one (say, the upload route) means
+writing the module and listing it in ROUTE_MODULES.
 """
 
 from __future__ import annotations
@@ -14,12 +14,24 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from poe_tui.fakepoe import models_routes, openai_routes, usage_routes
+from poe_tui.fakepoe import (
+    anthropic_routes,
+    models_routes,
+    native_routes,
+    openai_routes,
+    usage_routes,
+)
 from poe_tui.fakepoe.common import JSON_TYPE, ServerConfig, openai_error_body
 from poe_tui.fakepoe.failures import Failure
 from poe_tui.fakepoe.state import FakePoeState
 
-ROUTE_MODULES: tuple[ModuleType, ...] = (models_routes, openai_routes, usage_routes)
+ROUTE_MODULES: tuple[ModuleType, ...] = (
+    models_routes,
+    openai_routes,
+    usage_routes,
+    native_routes,
+    anthropic_routes,
+)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,9 +1,10 @@
 """What each fake bot says, independent of the wire format.
 
 A bot is an async generator of reply pieces: text chunks, pauses, a failure, or an
-instruction to drop the connection. Each transport (OpenAI route now; native SSE and
-Anthropic later) renders the same pieces into its own bytes, so a bot behaves the same
-whichever API the client uses.
+instruction to drop the connection, plus the pieces only some APIs can carry natively
+(replace-response, suggested replies, thinking, files). Each transport (native SSE,
+OpenAI, Anthropic) renders the same pieces into its own bytes, so a bot behaves the same
+whichever API the client uses; `flattened_text` says how the others show what they lack.
 """
 
 from __future__ import annotations
@@ -40,7 +41,53 @@ class Drop:
     """Cut the TCP connection without finishing the response."""
 
 
-Piece = Text | Sleep | Fail | Drop
+@dataclass(frozen=True)
+class Replace:
+    """The whole answer so far, replacing what was sent (native `replace_response`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggest:
+    """A follow-up prompt (native `suggested_reply`); other APIs have no such thing."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Think:
+    """Reasoning text, sent apart from the answer on every API."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class SendFile:
+    """A file the bot returns (native `file` event; a Markdown link elsewhere)."""
+
+    url: str
+    content_type: str
+    name: str
+
+
+Piece = Text | Sleep | Fail | Drop | Replace | Suggest | Think | SendFile
+
+
+def flattened_text(piece: Piece) -> str | None:
+    """The text an API without replace/file events sends instead (None: nothing).
+
+    A stream cannot take text back, so a replacement is appended after a blank line;
+    a file becomes a Markdown link, the way Poe's media bots answer over OpenAI.
+    """
+    if isinstance(piece, Text):
+        return piece.text
+    if isinstance(piece, Replace):
+        return f"\n\n{piece.text}"
+    if isinstance(piece, SendFile):
+        image = "!" if piece.content_type.startswith("image/") else ""
+        return f"\n\n{image}[{piece.name}]({piece.url})"
+    return None
 
 
 @dataclass(frozen=True)
@@ -178,8 +225,71 @@ def friendly_text(request: BotRequest) -> str:
     return "\n".join(lines)
 
 
+def thinking_budget(request: BotRequest) -> float:
+    value = request.parameters.get("thinking_budget", 0)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def thinking_text(request: BotRequest) -> str:
+    return (
+        f"The user wrote {len(request.last_user_text)} characters. "
+        "I should greet them, quote their message and suggest what to try next."
+    )
+
+
 async def friendly(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    # A thinking budget makes the stand-in think first, like the Claude models it imitates.
+    if thinking_budget(request) > 0:
+        for chunk in split_chunks(thinking_text(request)):
+            yield Think(chunk)
     async for piece in stream_text(friendly_text(request), pace):
+        yield piece
+
+
+def params_table(request: BotRequest) -> str:
+    """A Markdown table of the parameters received, with their JSON types."""
+    if not request.parameters:
+        return "No parameters received."
+    rows = [
+        f"| `{name}` | `{json.dumps(value)}` | {type(value).__name__} |"
+        for name, value in sorted(request.parameters.items())
+    ]
+    return "\n".join(["| Parameter | Value | Type |", "|---|---|---|", *rows])
+
+
+async def demo_params(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    async for piece in stream_text(params_table(request), pace):
+        yield piece
+
+
+SUGGESTIONS = ("Tell me more.", "Can you give an example?", "Summarise that in one line.")
+
+
+async def demo_suggest(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    async for piece in stream_text("Here is an answer with follow-ups to pick from.", pace):
+        yield piece
+    for suggestion in SUGGESTIONS:
+        yield Suggest(suggestion)
+
+
+REPLACE_DRAFT = "Drafting a first answer… this text will be replaced."
+REPLACE_FINAL = "This is the final answer: it replaced the draft."
+
+
+async def demo_replace(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    async for piece in stream_text(REPLACE_DRAFT, pace):
+        yield piece
+    yield Replace(REPLACE_FINAL)
+
+
+THINKING = "Let me think step by step. Two plus two is four, and four times ten is forty."
+THINKING_ANSWER = "The answer is **40**."
+
+
+async def demo_thinking(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    for chunk in split_chunks(THINKING):
+        yield Think(chunk)
+    async for piece in stream_text(THINKING_ANSWER, pace):
         yield piece
 
 
@@ -212,6 +322,10 @@ BOTS: dict[str, Bot] = {
     "demo-showcase": showcase,
     "echo": echo,
     "slow-echo": slow_echo,
+    "demo-params": demo_params,
+    "demo-suggest": demo_suggest,
+    "demo-replace": demo_replace,
+    "demo-thinking": demo_thinking,
     "fail-auth": failing(failures.AUTHENTICATION),
     "fail-points": failing(failures.INSUFFICIENT_POINTS),
     "fail-notfound": fail_not_found,

@@ -16,7 +16,17 @@ from starlette.routing import BaseRoute, Route
 
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.billing import estimate_tokens, reply_cost
-from poe_tui.fakepoe.bots import BotRequest, Drop, Fail, Pace, Piece, Sleep, Text, bot_for
+from poe_tui.fakepoe.bots import (
+    BotRequest,
+    Drop,
+    Fail,
+    Pace,
+    Piece,
+    Sleep,
+    Think,
+    bot_for,
+    flattened_text,
+)
 from poe_tui.fakepoe.catalogue import Model, find_model
 from poe_tui.fakepoe.common import JSON_TYPE, Call, begin
 from poe_tui.fakepoe.openai_request import ChatRequest, parse_chat
@@ -59,6 +69,7 @@ class Reply:
     created: int
     prompt_tokens: int
     text: str = ""
+    reasoning: str = ""
 
     def chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
         return sse(
@@ -72,7 +83,7 @@ class Reply:
         )
 
     def usage(self) -> dict[str, int]:
-        return usage_json(self.prompt_tokens, estimate_tokens(self.text))
+        return usage_json(self.prompt_tokens, estimate_tokens(self.reasoning + self.text))
 
     def usage_chunk(self) -> bytes:
         return sse(
@@ -88,6 +99,8 @@ class Reply:
 
     def body(self) -> dict[str, Any]:
         message = {"role": "assistant", "content": self.text}
+        if self.reasoning:  # reasoning models carry both keys (§4.2)
+            message |= {"reasoning_content": self.reasoning, "reasoning": self.reasoning}
         return {
             "id": self.id,
             "object": "chat.completion",
@@ -155,9 +168,13 @@ async def stream_body(
     async for piece in pieces:
         if isinstance(piece, Sleep):
             await asyncio.sleep(piece.seconds)
-        elif isinstance(piece, Text):
-            reply.text += piece.text
-            yield reply.chunk({"content": piece.text})
+        elif isinstance(piece, Think):
+            reply.reasoning += piece.text
+            yield reply.chunk({"reasoning_content": piece.text})
+        elif flattened_text(piece):
+            text = flattened_text(piece) or ""
+            reply.text += text
+            yield reply.chunk({"content": text})
         elif isinstance(piece, Fail):
             # The form the openai SDK turns into APIError; the stream ends without [DONE].
             failure = piece.failure
@@ -176,8 +193,10 @@ async def complete(call: Call, reply: Reply, pieces: AsyncIterator[Piece]) -> Re
     async for piece in pieces:
         if isinstance(piece, Sleep):
             await asyncio.sleep(piece.seconds)
-        elif isinstance(piece, Text):
-            reply.text += piece.text
+        elif isinstance(piece, Think):
+            reply.reasoning += piece.text
+        elif flattened_text(piece):
+            reply.text += flattened_text(piece) or ""
         elif isinstance(piece, Fail):
             return call.error(piece.failure, FEATURE_HEADERS)
         elif isinstance(piece, Drop):

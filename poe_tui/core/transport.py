@@ -1,0 +1,174 @@
+"""What the three chat transports share: the `Transport` choice, the SSE driver and
+collecting a stream into one `ChatReply`.
+
+Each transport supplies a reader that turns one server-sent event into typed events;
+`stream_sse` does the HTTP, the error mapping and the "did it finish?" check once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+from httpx_sse import EventSource, ServerSentEvent
+
+from poe_tui.core.errors import PoeError, ProtocolError, error_from_response
+from poe_tui.core.events import (
+    Done,
+    FileOutput,
+    ReplaceResponse,
+    StreamEvent,
+    StreamFailed,
+    SuggestedReply,
+    TextDelta,
+    ThinkingDelta,
+    Usage,
+)
+from poe_tui.core.messages import Attachment, ChatReply
+from poe_tui.core.network import network_error
+
+if TYPE_CHECKING:
+    from poe_tui.core.client import PoeClient
+
+
+class Transport(StrEnum):
+    """Which Poe API carries a chat (DESIGN.md section 3)."""
+
+    NATIVE = "native"  # POST /bot/<Name>: every bot, custom parameters, files by URL
+    OPENAI = "openai"  # POST /v1/chat/completions
+    ANTHROPIC = "anthropic"  # POST /v1/messages: Claude bots only
+
+    @classmethod
+    def parse(cls, text: str) -> Transport:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            choices = ", ".join(t.value for t in cls)
+            raise ValueError(f"unknown transport {text!r}; choose one of {choices}") from None
+
+
+class SseReader(Protocol):
+    """Turns the events of one stream into typed events; raises PoeError on failure."""
+
+    @property
+    def finished(self) -> bool:
+        """True once the end-of-reply event arrived (stop reading then)."""
+        ...
+
+    def read(self, sse: ServerSentEvent) -> list[StreamEvent]: ...
+
+    def end(self) -> list[StreamEvent]:
+        """The closing events once the body ended; raises when the reply was cut off."""
+        ...
+
+
+async def check_stream_response(response: httpx.Response) -> None:
+    """HTTP failures by status (never hidden), then insist on an event stream."""
+    if response.status_code >= 400:
+        content = await response.aread()
+        raise error_from_response(response.status_code, content, response.headers)
+    content_type = response.headers.get("content-type", "")
+    if "text/event-stream" not in content_type:
+        raise ProtocolError(
+            f"Expected a stream but the server sent {content_type or 'no content type'}."
+        )
+
+
+async def stream_sse(
+    client: PoeClient,
+    path: str,
+    body: Mapping[str, Any],
+    *,
+    auth: Callable[[], httpx.Auth],
+    reader: SseReader,
+    headers: Mapping[str, str] | None = None,
+) -> AsyncIterator[StreamEvent]:
+    """POST `body`, read the SSE reply through `reader`. Never raises PoeError:
+    failures arrive as one final `StreamFailed`, after whatever text came first."""
+    started = False
+    try:
+        request = client.http.build_request(
+            "POST",
+            client.url(path),
+            json=body,
+            headers={"Accept": "text/event-stream", "Cache-Control": "no-store", **(headers or {})},
+        )
+        response = await client.http.send(request, auth=auth(), stream=True)
+        try:
+            await check_stream_response(response)
+            async for sse in EventSource(response).aiter_sse():
+                for event in reader.read(sse):
+                    started = True
+                    yield event
+                if reader.finished:
+                    break
+        finally:
+            await response.aclose()
+        closing = reader.end()
+    except PoeError as exc:
+        yield StreamFailed(exc)
+        return
+    except httpx.HTTPError as exc:
+        yield StreamFailed(network_error(exc, client.base_url, mid_stream=started))
+        return
+    for event in closing:
+        yield event
+
+
+def cut_off() -> ProtocolError:
+    return ProtocolError("The reply was cut off before it finished.")
+
+
+class _Collected:
+    """The state of a reply being gathered from its events."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.thinking = ""
+        self.suggested: list[str] = []
+        self.files: list[Attachment] = []
+        self.usage: Usage | None = None
+
+    def add(self, event: StreamEvent) -> None:
+        match event:
+            case TextDelta(text):
+                self.text += text
+            case ReplaceResponse(text):
+                self.text = text
+            case ThinkingDelta(text):
+                self.thinking += text
+            case SuggestedReply(text):
+                self.suggested.append(text)
+            case FileOutput(url, content_type, name, inline_ref):
+                self.files.append(Attachment(url, content_type, name, inline_ref))
+            case Usage():
+                self.usage = event
+            case _:
+                pass
+
+    def reply(self, finish_reason: str | None) -> ChatReply:
+        usage = self.usage
+        return ChatReply(
+            text=self.text,
+            finish_reason=finish_reason,
+            prompt_tokens=usage.prompt_tokens if usage else None,
+            completion_tokens=usage.completion_tokens if usage else None,
+            total_tokens=usage.total_tokens if usage else None,
+            thinking=self.thinking,
+            suggested_replies=tuple(self.suggested),
+            files=tuple(self.files),
+        )
+
+
+async def collect_reply(events: AsyncIterator[StreamEvent]) -> ChatReply:
+    """Gather a stream into one reply; raises the stream's PoeError if it failed."""
+    collected = _Collected()
+    async for event in events:
+        if isinstance(event, StreamFailed):
+            raise event.error
+        if isinstance(event, Done):
+            return collected.reply(event.finish_reason)
+        collected.add(event)
+    raise cut_off()
