@@ -130,6 +130,7 @@ class PoeApp(App[None]):
         config_path: Path | None = None,
         keyring_problem: str | None = None,
         config_problem: str | None = None,
+        store_problem: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
@@ -141,6 +142,7 @@ class PoeApp(App[None]):
         self.config_path = config_path
         self.keyring_problem = keyring_problem
         self.config_problem = config_problem
+        self.store_problem = store_problem
         self.clock = clock
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
@@ -171,6 +173,14 @@ class PoeApp(App[None]):
                 title="Config file",
                 severity="error",
                 timeout=15,
+                markup=False,
+            )
+        if self.store_problem:
+            self.notify(
+                self.store_problem,
+                title="Conversation history",
+                severity="error",
+                timeout=20,
                 markup=False,
             )
         if self.api_key is None:

@@ -17,7 +17,6 @@ def run_app(demo: bool, base_url: str | None) -> None:
     from poe_tui.ui.app import PoeApp
 
     settings, config_problem = load_settings_or_default()
-    store = open_store()
     if demo:
         from poe_tui.fakepoe import FakePoeServer
 
@@ -28,12 +27,13 @@ def run_app(demo: bool, base_url: str | None) -> None:
                 api_key=ApiKey(DEMO_KEY),
                 settings=replace(settings, default_bot=DEMO_BOT),
                 demo=True,
-                store=store,
+                store=MemoryStore(),  # demo chats never reach the real history
                 config_path=config_path(),
                 config_problem=config_problem,
             ).run()
         return
     found = find_key_or_problem()
+    store, store_problem = open_store()
     PoeApp(
         base_url=resolve_base_url(base_url, settings),
         api_key=found.key,
@@ -42,6 +42,7 @@ def run_app(demo: bool, base_url: str | None) -> None:
         config_path=config_path(),
         keyring_problem=found.problem,
         config_problem=config_problem,
+        store_problem=store_problem,
     ).run()
 
 
@@ -53,6 +54,9 @@ def find_key_or_problem() -> FoundKey:
         return FoundKey(None, KeySource.NONE, problem=str(error))
 
 
-def open_store() -> ConversationStore:
-    # Conversations last for this run until the SQLite store lands behind the same protocol.
-    return MemoryStore()
+def open_store() -> tuple[ConversationStore, str | None]:
+    """The SQLite history in the data dir; a file that cannot be used is moved aside
+    (never deleted) and the reason comes back to show the user."""
+    from poe_tui.store import open_default_store
+
+    return open_default_store()
