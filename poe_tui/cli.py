@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--starting-after", metavar="QUERY_ID", help="start after this entry")
     usage.add_argument("--json", action="store_true", help="machine-readable JSON")
 
+    history = commands.add_parser("history", help="list or search saved conversations")
+    history.add_argument("--search", metavar="TEXT", help="full-text search of every message")
+    history.add_argument("--all", action="store_true", help="include archived conversations")
+
+    export = commands.add_parser("export", help="export a conversation as Markdown or JSON")
+    export.add_argument("id", help="conversation id (a unique prefix is enough)")
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+
+    import_cmd = commands.add_parser("import", help="import a conversation from our JSON")
+    import_cmd.add_argument("file", help="a file made by `poe-tui export --format json`")
+
     key = commands.add_parser("key", parents=[common], help="store, delete or check the key")
     key_actions = key.add_subparsers(dest="key_action", metavar="ACTION", required=True)
     key_set = key_actions.add_parser(
@@ -218,6 +230,37 @@ def cmd_key(args: argparse.Namespace) -> None:
     print("Stored the key in the OS keyring.")
 
 
+def cmd_history(args: argparse.Namespace) -> None:
+    from poe_tui.commands.history import history_table, open_for_command
+
+    with open_for_command() as store:
+        print(history_table(store, args.search, include_archived=args.all))
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from poe_tui.commands.history import export_conversation, open_for_command
+    from poe_tui.commands.output import safe
+
+    with open_for_command() as store:
+        text = export_conversation(store, args.id, args.format)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}.")
+    else:
+        sys.stdout.write(safe(text))
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from poe_tui.commands.history import import_conversation, open_for_command
+
+    with open_for_command() as store:
+        print(import_conversation(store, Path(args.file)))
+
+
 def cmd_app(args: argparse.Namespace) -> None:
     from poe_tui.ui.launch import run_app
 
@@ -231,6 +274,9 @@ HANDLERS: dict[str | None, Callable[[argparse.Namespace], None]] = {
     "balance": cmd_balance,
     "usage": cmd_usage,
     "key": cmd_key,
+    "history": cmd_history,
+    "export": cmd_export,
+    "import": cmd_import,
 }
 
 
