@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
+from httpx_sse import ServerSentEvent
 
 from poe_tui.core.errors import (
     PoeError,
@@ -26,6 +26,7 @@ from poe_tui.core.events import (
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.network import network_error
+from poe_tui.core.transport import cut_off, stream_sse
 
 if TYPE_CHECKING:
     from poe_tui.core.client import PoeClient
@@ -101,6 +102,16 @@ class _ChunkReader:
         self.finish_reason: str | None = None
         self.saw_done = False
 
+    @property
+    def finished(self) -> bool:
+        return self.saw_done
+
+    def end(self) -> list[StreamEvent]:
+        # A finish_reason without [DONE] still means the answer is whole.
+        if self.saw_done or self.finish_reason is not None:
+            return [Done(self.finish_reason)]
+        raise cut_off()
+
     def read(self, sse: ServerSentEvent) -> list[StreamEvent]:
         data = sse.data
         if data.strip() == "[DONE]":
@@ -147,50 +158,15 @@ async def stream(
     parameters: Mapping[str, Any] | None = None,
     attachments: Sequence[Attachment] = (),
 ) -> AsyncIterator[StreamEvent]:
-    reader = _ChunkReader()
-    started = False
     try:
         body = request_body(
             bot, messages, stream=True, parameters=parameters, attachments=attachments
         )
-        request = client.http.build_request(
-            "POST",
-            client.url(PATH),
-            json=body,
-            headers={"Accept": "text/event-stream", "Cache-Control": "no-store"},
-        )
-        response = await client.http.send(request, auth=client.auth(), stream=True)
-        try:
-            await _check_stream_response(response)
-            async for sse in EventSource(response).aiter_sse():
-                for event in reader.read(sse):
-                    started = True
-                    yield event
-                if reader.saw_done:
-                    break
-        finally:
-            await response.aclose()
     except PoeError as exc:
         yield StreamFailed(exc)
         return
-    except httpx.HTTPError as exc:
-        yield StreamFailed(network_error(exc, client.base_url, mid_stream=started))
-        return
-    if reader.saw_done or reader.finish_reason is not None:
-        yield Done(reader.finish_reason)
-    else:
-        yield StreamFailed(ProtocolError("The reply was cut off before it finished."))
-
-
-async def _check_stream_response(response: httpx.Response) -> None:
-    if response.status_code >= 400:
-        content = await response.aread()
-        raise error_from_response(response.status_code, content, response.headers)
-    content_type = response.headers.get("content-type", "")
-    if "text/event-stream" not in content_type:
-        raise ProtocolError(
-            f"Expected a stream but the server sent {content_type or 'no content type'}."
-        )
+    async for event in stream_sse(client, PATH, body, auth=client.auth, reader=_ChunkReader()):
+        yield event
 
 
 async def complete(
