@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-b", "--bot", help="bot name (default from config)")
     ask.add_argument("--no-stream", action="store_true", help="wait for the whole reply")
     ask.add_argument(
+        "--no-save", action="store_true", help="do not keep this exchange in the history"
+    )
+    ask.add_argument(
         "--transport",
         choices=("native", "openai", "anthropic"),
         default="native",
@@ -146,17 +149,35 @@ def cmd_ask(args: argparse.Namespace) -> None:
     async def action(ctx: Any) -> None:
         client, conn = ctx
         bot = args.bot or (DEMO_BOT if conn.demo else conn.settings.default_bot)
-        await run_ask(
-            client,
-            bot,
-            prompt,
-            stream=not args.no_stream,
-            transport=Transport(args.transport),
-            params=params,
-            show_thinking=args.show_thinking,
-        )
+        # Demo exchanges never reach the real history, like the app's demo chats.
+        store = None if args.no_save or conn.demo else open_history_for_ask()
+        try:
+            await run_ask(
+                client,
+                bot,
+                prompt,
+                stream=not args.no_stream,
+                transport=Transport(args.transport),
+                params=params,
+                show_thinking=args.show_thinking,
+                store=store,
+            )
+        finally:
+            if store is not None:
+                store.close()
 
     _with_client(args, action)
+
+
+def open_history_for_ask() -> Any:
+    """The history store, or None with a warning: a broken history must not stop `ask`."""
+    from poe_tui.commands.history import open_for_command
+
+    try:
+        return open_for_command()
+    except CommandError as error:
+        print(f"{PROG}: warning: {error} This reply will not be saved.", file=sys.stderr)
+        return None
 
 
 def cmd_models(args: argparse.Namespace) -> None:

@@ -14,24 +14,28 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, TextIO
 
 from poe_tui.commands.output import CommandError, safe
 from poe_tui.core.client import PoeClient
+from poe_tui.core.conversation import Conversation, MessageStatus
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import (
     Done,
     FileOutput,
     ReplaceResponse,
+    StreamEvent,
     StreamFailed,
     SuggestedReply,
     TextDelta,
     ThinkingDelta,
+    Usage,
 )
-from poe_tui.core.messages import ChatMessage, ChatReply
+from poe_tui.core.messages import ChatMessage
 from poe_tui.core.parameters import guess_parameters, validate_parameters
 from poe_tui.core.transport import Transport
+from poe_tui.store import SqliteStore
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -121,6 +125,53 @@ class ReplyPrinter:
             self.err.flush()
 
 
+class ReplyLog:
+    """Keeps an `ask` exchange in the conversation history the app shares.
+
+    The prompt is committed before it is sent and the reply is written in batches as it
+    streams, so an interrupted `ask` leaves its partial reply behind, marked.
+    """
+
+    def __init__(
+        self,
+        store: SqliteStore,
+        bot: str,
+        prompt: str,
+        transport: Transport,
+        parameters: dict[str, Any],
+    ) -> None:
+        conversation = Conversation(bot=bot)
+        prompt_message = conversation.add_user_message(prompt)
+        store.save_user_message(
+            conversation, prompt_message, transport=transport.value, parameters=parameters
+        )
+        self.reply = conversation.start_reply()
+        self.writer = store.reply_writer(
+            conversation, self.reply, transport=transport.value, parameters=parameters
+        )
+
+    def record(self, event: StreamEvent) -> None:
+        match event:
+            case TextDelta(text):
+                self.writer.append(text)
+            case ReplaceResponse(text):
+                self.writer.replace(text)
+            case ThinkingDelta(text):
+                self.reply.thinking += text
+            case SuggestedReply(text):
+                self.reply.suggested_replies.append(text)
+            case Usage():
+                self.reply.prompt_tokens = event.prompt_tokens
+                self.reply.completion_tokens = event.completion_tokens
+            case StreamFailed(error):
+                self.reply.error_title = error.title
+                self.reply.error_message = error.message
+                self.reply.error_retryable = error.retryable
+                self.writer.finish(MessageStatus.FAILED)
+            case Done():
+                self.writer.finish(MessageStatus.COMPLETE)
+
+
 async def run_ask(
     client: PoeClient,
     bot: str,
@@ -130,16 +181,37 @@ async def run_ask(
     transport: Transport = Transport.NATIVE,
     params: Mapping[str, str] | None = None,
     show_thinking: bool = False,
+    store: SqliteStore | None = None,
 ) -> None:
+    """Ask once; with a `store`, the exchange is kept in the history."""
     parameters = await resolve_parameters(client, bot, params or {}, transport)
+    log = ReplyLog(store, bot, prompt, transport, parameters) if store else None
+    if log is None:
+        await _ask(client, bot, prompt, stream, transport, parameters, show_thinking, None)
+        return
+    with log.writer:  # an escaping error or Ctrl-C marks the reply failed or stopped
+        await _ask(client, bot, prompt, stream, transport, parameters, show_thinking, log)
+
+
+async def _ask(
+    client: PoeClient,
+    bot: str,
+    prompt: str,
+    stream: bool,
+    transport: Transport,
+    parameters: dict[str, Any],
+    show_thinking: bool,
+    log: ReplyLog | None,
+) -> None:
     messages = [ChatMessage("user", prompt)]
     printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
     if not stream:
-        reply = await client.chat(bot, messages, parameters=parameters, transport=transport)
-        print_reply(printer, reply)
-        return
-    events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
+        events = _whole_reply(client, bot, messages, parameters, transport)
+    else:
+        events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
     async for event in events:
+        if log is not None:
+            log.record(event)
         match event:
             case TextDelta(text):
                 printer.text(text)
@@ -158,10 +230,27 @@ async def run_ask(
                 printer.finish()
 
 
-def print_reply(printer: ReplyPrinter, reply: ChatReply) -> None:
-    printer.thinking(reply.thinking)
-    printer.text(reply.text)
+async def _whole_reply(
+    client: PoeClient,
+    bot: str,
+    messages: list[ChatMessage],
+    parameters: dict[str, Any],
+    transport: Transport,
+) -> AsyncIterator[StreamEvent]:
+    """The `--no-stream` reply as the events a stream would have given, so both paths
+    print and record alike."""
+    try:
+        reply = await client.chat(bot, messages, parameters=parameters, transport=transport)
+    except PoeError as error:
+        yield StreamFailed(error)
+        return
+    if reply.thinking:
+        yield ThinkingDelta(reply.thinking)
+    yield TextDelta(reply.text)
     for file in reply.files:
-        printer.file(file.name, file.url)
-    printer.suggestions.extend(reply.suggested_replies)
-    printer.finish()
+        yield FileOutput(url=file.url, content_type=file.content_type, name=file.name)
+    for suggestion in reply.suggested_replies:
+        yield SuggestedReply(suggestion)
+    if reply.total_tokens is not None:
+        yield Usage(reply.prompt_tokens or 0, reply.completion_tokens or 0, reply.total_tokens)
+    yield Done(reply.finish_reason)
