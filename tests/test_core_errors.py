@@ -72,6 +72,8 @@ def test_real_points_message_and_hint() -> None:
     error = _err(402, {"error": {"code": 402, "type": "insufficient_credits", "message": msg}})
     assert isinstance(error, e.InsufficientPointsError)
     assert error.one_line().startswith("Out of points: You've used up your points!")
+    assert error.one_line().count("poe.com/api/keys") == 1  # Poe's text already says where
+    assert "poe.com/api/keys" in e.InsufficientPointsError("No points left.").one_line()
 
 
 def test_rate_limit_carries_retry_after() -> None:

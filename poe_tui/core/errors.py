@@ -8,6 +8,7 @@ shapes (integer or string `code`, optional `metadata`) and the Anthropic shape.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,11 +45,20 @@ class PoeError(Exception):
         """A short name for the kind of failure, for headings and notifications."""
         return "Error"
 
+    @property
+    def shown_hint(self) -> str:
+        """The hint, unless the message already points the same way: Poe's own 402
+        text names the page our hint would name, and saying it twice is noise."""
+        links = re.findall(r"https?://[^\s]+?(?=[.,;]?(?:\s|$))", self.hint)
+        if any(link in self.message for link in links):
+            return ""
+        return self.hint
+
     def one_line(self) -> str:
         """The message and what to do, on one line (for stderr and notifications)."""
         text = f"{self.title}: {self.message}"
-        if self.hint:
-            text = f"{text} — {self.hint}"
+        if self.shown_hint:
+            text = f"{text} — {self.shown_hint}"
         return " ".join(text.split())
 
     def __str__(self) -> str:
