@@ -35,7 +35,8 @@ ISOLATED_DIRS = (
     "POE_TUI_DATA_DIR",
 )
 SHOWCASE_LAST_LINE = "Happy chatting!"
-REPLY_FOOTER = re.compile(r"demo-showcase · [\d,]+ tokens · [\d.]+ s")
+# The native protocol reports no token counts, so the footer may go straight to the time.
+REPLY_FOOTER = re.compile(r"demo-showcase · (?:[\d,]+ tokens · )?[\d.]+ s")
 SIDEBAR_BALANCE = re.compile(r"^\s*(\d[\d,]*) points\b")
 EXIT_LINE = re.compile(r"^POE-TUI-EXIT=(\d+)$", re.MULTILINE)
 # tmux 3.3a leaves #{pane_dead_status} empty for a command that ran a while, so a
