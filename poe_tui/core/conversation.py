@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from poe_tui.core.messages import ChatMessage
 
@@ -46,6 +46,11 @@ class Message:
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     points: int | None = None
+    # What a user message was sent with (None: not recorded, e.g. older rows).
+    transport: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    # A `meta` event asked for plain text: show the reply without Markdown.
+    plain_text: bool = False
 
     @property
     def is_finished(self) -> bool:
@@ -61,9 +66,20 @@ class Conversation:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     titled: bool = False
+    # How the next message goes out: a `core.transport.Transport` value. Native is the
+    # default because it is the only API that serves every bot and custom parameters.
+    transport: str = "native"
+    # Custom parameter values for the current bot (only the ones the user set).
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     def add_user_message(self, text: str) -> Message:
-        message = Message(role="user", text=text, bot=self.bot)
+        message = Message(
+            role="user",
+            text=text,
+            bot=self.bot,
+            transport=self.transport,
+            parameters=dict(self.parameters),
+        )
         self.messages.append(message)
         if not self.titled:
             self.title = make_title(text)

@@ -15,18 +15,19 @@ from poe_tui.core.conversation import Message, MessageStatus
 MESSAGE_COLUMNS = (
     "id, role, text, bot, status, created_at, finished_at, thinking, error_title, "
     "error_message, error_retryable, suggested_replies, prompt_tokens, completion_tokens, "
-    "points"
+    "points, transport, parameters"
 )
 
 UPSERT_MESSAGE = """
 INSERT INTO messages (
     id, conversation_id, parent_id, role, text, bot, status, created_at, finished_at,
     written_at, thinking, error_title, error_message, error_retryable, suggested_replies,
-    prompt_tokens, completion_tokens, points, writer
+    prompt_tokens, completion_tokens, points, writer, transport, parameters
 ) VALUES (
     :id, :conversation_id, :parent_id, :role, :text, :bot, :status, :created_at,
     :finished_at, :written_at, :thinking, :error_title, :error_message, :error_retryable,
-    :suggested_replies, :prompt_tokens, :completion_tokens, :points, :writer
+    :suggested_replies, :prompt_tokens, :completion_tokens, :points, :writer, :transport,
+    :parameters
 )
 ON CONFLICT(id) DO UPDATE SET
     text = excluded.text, bot = excluded.bot, status = excluded.status,
@@ -35,9 +36,14 @@ ON CONFLICT(id) DO UPDATE SET
     error_message = excluded.error_message, error_retryable = excluded.error_retryable,
     suggested_replies = excluded.suggested_replies, prompt_tokens = excluded.prompt_tokens,
     completion_tokens = excluded.completion_tokens, points = excluded.points,
-    writer = excluded.writer
+    writer = excluded.writer,
+    transport = COALESCE(excluded.transport, messages.transport),
+    parameters = CASE WHEN excluded.parameters = '{}' THEN messages.parameters
+        ELSE excluded.parameters END
 WHERE messages.conversation_id = excluded.conversation_id
 """
+# Transport and parameters only ever fill in: `save_user_message` may have recorded
+# them already, and a Message without them must not erase them.
 # A message's parent and conversation never change once written: the tree only grows,
 # so no update can make a cycle or move a message between conversations.
 
@@ -71,6 +77,8 @@ def to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         prompt_tokens=row[12],
         completion_tokens=row[13],
         points=row[14],
+        transport=row[15],
+        parameters=_json_object(row[16]),
     )
 
 
@@ -88,6 +96,14 @@ def _string_list(raw: str) -> list[str]:
     except ValueError:
         return []
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _json_object(raw: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def message_params(conversation_id: str, message: Message, parent_id: str | None) -> dict[str, Any]:
@@ -112,6 +128,8 @@ def message_params(conversation_id: str, message: Message, parent_id: str | None
         "completion_tokens": message.completion_tokens,
         "points": message.points,
         "writer": writer_token() if streaming else None,
+        "transport": message.transport,
+        "parameters": json.dumps(message.parameters, ensure_ascii=False, sort_keys=True),
     }
 
 
@@ -131,6 +149,8 @@ def fingerprint(conversation_id: str, message: Message) -> Fingerprint:
         message.prompt_tokens,
         message.completion_tokens,
         message.points,
+        message.transport,
+        tuple(sorted((k, repr(v)) for k, v in message.parameters.items())),
     )
 
 

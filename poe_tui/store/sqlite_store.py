@@ -342,6 +342,7 @@ class SqliteStore:
                 raise NotFound(f"No conversation {conversation_id}.")
             leaf = q.active_leaf(conn, conversation_id)
             messages = q.path_up(conn, leaf, last_n) if leaf else []
+            sent_with = _last_sent_with(conn, conversation_id)
         conversation = Conversation(
             bot=row[3],
             title=row[1],
@@ -351,6 +352,8 @@ class SqliteStore:
             updated_at=row[5],
             titled=bool(row[2]),
         )
+        if sent_with is not None:
+            conversation.transport, conversation.parameters = sent_with
         self._remember(conversation, {m.id: fingerprint(row[0], m) for m in messages})
         return conversation
 
@@ -690,6 +693,19 @@ def _set_extras(
         "parameters = COALESCE(?, parameters) WHERE id = ?",
         (transport, None if parameters is None else json_text(parameters), message_id),
     )
+
+
+def _last_sent_with(
+    conn: sqlite3.Connection, conversation_id: str
+) -> tuple[str, dict[str, Any]] | None:
+    """The transport and parameters of the newest prompt that recorded them: the
+    conversation's own settings, without a column of their own (no migration needed)."""
+    row = conn.execute(
+        "SELECT transport, parameters FROM messages WHERE conversation_id = ? "
+        "AND role = 'user' AND transport IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        (conversation_id,),
+    ).fetchone()
+    return None if row is None else (str(row[0]), _json_object(row[1]))
 
 
 def _link(conn: sqlite3.Connection, message_id: str, refs: Sequence[AttachmentRef]) -> None:
