@@ -166,7 +166,8 @@ async def test_history_rows_chart_and_bot() -> None:
         bot = text_of(app, "#bot")
         assert "Claude-Sonnet-4.5" in bot and "Anthropic" in bot
         assert "$3.00 in / $15.00 out\nper 1M tokens" in bot
-        assert "context 200k" in bot and "thinking_budget=0" in bot
+        assert "context 200k · max out 64k" in bot
+        assert "thinking_budget" not in bot  # parameters live in the form below
         sidebar.show_bot("mystery-bot", None)
         await pilot.pause()
         assert "mystery-bot" in text_of(app, "#bot")

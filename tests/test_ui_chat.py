@@ -105,6 +105,7 @@ async def test_send_streams_reply_and_balance_drops(make_app, fake_poe) -> None:
     app = make_app("echo")
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
+        chat(pilot).set_transport("openai")  # token counts come with the OpenAI API only
         before = fake_poe.state.snapshot_balance()
         reply = await send(pilot, "hello there")
         assert reply.status is MessageStatus.COMPLETE
@@ -165,6 +166,8 @@ async def test_sending_while_streaming_is_refused_and_keeps_text(make_app) -> No
 async def test_each_failure_is_explained_in_place(make_app, bot: str, words: list[str]) -> None:
     app = make_app(bot)
     async with app.run_test(size=SIZE) as pilot:
+        # These are the OpenAI-compatible error shapes (the native ones differ in detail).
+        chat(pilot).set_transport("openai")
         reply = await send(pilot, "hi")
         assert reply.status is MessageStatus.FAILED
         error = screen_text(chat(pilot), ".reply-error")

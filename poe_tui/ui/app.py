@@ -42,6 +42,21 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Pick model", "Choose the bot for this conversation", "pick_model", "pick_model"
     ),
     PaletteCommand(
+        "Transport: native",
+        "Send this conversation over the native Poe protocol (every bot, parameters)",
+        "set_transport('native')",
+    ),
+    PaletteCommand(
+        "Transport: OpenAI-compatible",
+        "Send this conversation over /v1/chat/completions (no custom parameters)",
+        "set_transport('openai')",
+    ),
+    PaletteCommand(
+        "Transport: Anthropic-compatible",
+        "Send this conversation over /v1/messages (Claude bots only)",
+        "set_transport('anthropic')",
+    ),
+    PaletteCommand(
         "Toggle sidebar", "Show or hide the balance sidebar", "toggle_sidebar", "toggle_sidebar"
     ),
     PaletteCommand(

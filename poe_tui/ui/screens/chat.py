@@ -12,7 +12,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -21,14 +21,16 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
+from poe_tui.core.anthropic_chat import require_claude
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import (
     Done,
     FileOutput,
+    Meta,
     ReplaceResponse,
     StreamEvent,
     StreamFailed,
@@ -38,13 +40,18 @@ from poe_tui.core.events import (
     Usage,
 )
 from poe_tui.core.models import ModelInfo
+from poe_tui.core.parameters import validate_parameters
+from poe_tui.core.transport import Transport
 from poe_tui.core.usage import PointsEntry
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
+from poe_tui.ui.transports import sendable, transport_label
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_view import MessageView
+from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.prompt_input import PromptInput
+from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 if TYPE_CHECKING:
     from poe_tui.ui.app import PoeApp
@@ -68,6 +75,8 @@ class ReplyJob:
     conversation: Conversation
     reply: Message
     draft: str | None
+    transport: Transport = Transport.NATIVE
+    parameters: dict[str, Any] | None = None
     worker: Worker[None] | None = None
 
 
@@ -84,6 +93,8 @@ def apply_event(reply: Message, event: StreamEvent) -> None:
             reply.thinking += text
         case FileOutput(url=url, name=name):
             reply.text += f"\n\n[{name or url}]({url})\n"
+        case Meta(content_type=content_type):
+            reply.plain_text = content_type == "text/plain"
         case Usage():
             reply.prompt_tokens = event.prompt_tokens
             reply.completion_tokens = event.completion_tokens
@@ -108,6 +119,7 @@ def reset_for_retry(reply: Message, now: float) -> None:
     reply.error_title = reply.error_message = None
     reply.error_retryable = False
     reply.suggested_replies = []
+    reply.plain_text = False
     reply.prompt_tokens = reply.completion_tokens = reply.points = None
     reply.created_at = now
     reply.finished_at = None
@@ -167,6 +179,19 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
         Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
+        # Priority: the prompt would otherwise see alt+digit first. Only live while
+        # the prompt is empty and the latest reply has chips (see check_action).
+        *(
+            Binding(
+                f"alt+{n}",
+                f"suggestion({n})",
+                f"Suggestion {n}",
+                show=False,
+                priority=True,
+                id=f"suggestion_{n}",
+            )
+            for n in (1, 2, 3)
+        ),
     ]
 
     sidebar_visible: reactive[bool] = reactive(True, init=False)
@@ -238,6 +263,9 @@ class ChatScreen(Screen[None]):
             return self.is_streaming  # hidden (and Esc passes through) when idle
         if action == "retry":
             return True if self._retry_target() is not None else None
+        if action == "suggestion":
+            index = parameters[0] if parameters else 0
+            return isinstance(index, int) and self._suggestion(index) is not None
         return True
 
     # --- the bot ----------------------------------------------------------------------
@@ -251,11 +279,24 @@ class ChatScreen(Screen[None]):
             (name, "bold"),
             (f" ({bot})" if name != bot else "", "dim"),
             (f"  ▾ {key}", "dim"),
+            ("   · ", "dim"),
+            (f"{transport_label(self.conversation.transport)} API", ""),
             ("   · demo mode" if self.poe_app.demo else "", "italic dim"),
         )
         self.query_one("#bot-header", Static).update(header)
         self.query_one(PromptInput).show_bot(name)
-        self.query_one(BalanceSidebar).show_bot(bot, self.poe_app.model_info(bot))
+        sidebar = self.query_one(BalanceSidebar)
+        sidebar.show_bot(bot, self.poe_app.model_info(bot))
+        sidebar.show_transport(self.conversation.transport)
+        self.call_later(self._show_parameters)
+
+    async def _show_parameters(self) -> None:
+        conversation = self.conversation
+        await self.query_one(BalanceSidebar).show_parameters(
+            self.poe_app.model_info(conversation.bot),
+            conversation.transport,
+            conversation.parameters,
+        )
 
     def on_click(self, event: events.Click) -> None:
         if event.widget is not None and event.widget.id == "bot-header":
@@ -276,7 +317,10 @@ class ChatScreen(Screen[None]):
 
     def use_bot(self, bot: str) -> None:
         """Switch the current conversation to `bot` and make it the default for new ones."""
+        if bot != self.conversation.bot:
+            self.conversation.parameters = {}  # values belong to the bot that declared them
         self.conversation.bot = bot
+        self._keep_transport_possible()
         self.poe_app.save_settings(default_bot=bot)
         if self.conversation.messages:
             self.poe_app.store.save(self.conversation)
@@ -305,6 +349,23 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
+        if self._may_send():
+            event.prompt_input.clear_prompt()
+            await self.send_text(event.text)
+
+    def _may_send(self) -> bool:
+        """False (after saying why) while a reply streams or a parameter is invalid."""
+        form = self.query_one(ParameterForm)
+        if form.has_errors:
+            names = ", ".join(sorted(form.errors))
+            self.notify(
+                f"Fix the parameter(s) {names} in the sidebar first; your text stays "
+                "in the prompt.",
+                title="Not sent",
+                severity="warning",
+                markup=False,
+            )
+            return False
         if self.is_streaming:
             self.notify(
                 "A reply is still arriving. Press Esc to stop it, or wait; "
@@ -313,14 +374,18 @@ class ChatScreen(Screen[None]):
                 severity="warning",
                 markup=False,
             )
-            return
-        event.prompt_input.clear_prompt()
+            return False
+        return True
+
+    async def send_text(self, text: str) -> None:
+        """Add `text` as the next prompt and stream the reply to it."""
+        await self.query(SuggestionChips).remove()
         await self._drop_empty_failure()
-        user_message = self.conversation.add_user_message(event.text)
+        user_message = self.conversation.add_user_message(text)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
         view.follow_bottom()
-        await self._start_reply(self.conversation.start_reply(), draft=event.text)
+        await self._start_reply(self.conversation.start_reply(), draft=text)
 
     async def _drop_empty_failure(self) -> None:
         """A turn whose reply failed before any text is replaced by the next send."""
@@ -340,7 +405,8 @@ class ChatScreen(Screen[None]):
             await message_view.sync()
         self.poe_app.store.save(self.conversation)
         self._refresh_list()
-        job = ReplyJob(self.conversation, reply, draft)
+        transport, parameters = self._sending_with()
+        job = ReplyJob(self.conversation, reply, draft, transport, parameters)
         self.job = job
         job.worker = self.stream_reply(job)
         self.refresh_bindings()
@@ -351,7 +417,10 @@ class ChatScreen(Screen[None]):
         history = job.conversation.history(upto=reply)
         last_save = time.monotonic()
         try:
-            async for event in self.poe_app.client.stream_chat(reply.bot, history):
+            stream = self.poe_app.client.stream_chat(
+                reply.bot, history, transport=job.transport, parameters=job.parameters
+            )
+            async for event in stream:
                 apply_event(reply, event)
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                     self.poe_app.store.save(job.conversation)
@@ -384,6 +453,8 @@ class ChatScreen(Screen[None]):
         message_view = self.query_one(ConversationView).view_for(reply)
         if message_view is not None:
             await message_view.sync()
+            if job.conversation is self.conversation and reply.status is MessageStatus.COMPLETE:
+                await message_view.show_suggestions(self._suggestion_keys())
         self._restore_draft(job)
         self._refresh_list()
         self.refresh_bindings()
@@ -424,6 +495,91 @@ class ChatScreen(Screen[None]):
         event.stop()
         if event.message is self._retry_target():
             await self.action_retry()
+
+    def _sending_with(self) -> tuple[Transport, dict[str, Any] | None]:
+        """The transport and the parameters it can carry (only non-default values)."""
+        conversation = self.conversation
+        transport = Transport.parse(conversation.transport)
+        values = sendable(transport, conversation.parameters)
+        return transport, values or None
+
+    # --- transport and parameters ----------------------------------------------------------
+
+    def action_set_transport(self, value: str) -> None:
+        self.set_transport(value)
+
+    def set_transport(self, value: str) -> bool:
+        """Use `value` for this conversation's next messages; False (with a note) when
+        the bot cannot be reached that way, leaving the transport as it was."""
+        transport = Transport.parse(value)
+        bot = self.conversation.bot
+        if transport is Transport.ANTHROPIC:
+            try:
+                require_claude(bot, self.poe_app.model_info(bot))
+            except PoeError as error:
+                self.notify(error.message, title="Transport", severity="warning", markup=False)
+                self._show_bot()  # puts the sidebar's Select back
+                return False
+        self.conversation.transport = transport.value
+        self._show_bot()
+        return True
+
+    def _keep_transport_possible(self) -> None:
+        """After a bot change: Anthropic only serves Claude, so fall back to native."""
+        if self.conversation.transport != Transport.ANTHROPIC:
+            return
+        bot = self.conversation.bot
+        try:
+            require_claude(bot, self.poe_app.model_info(bot))
+        except PoeError:
+            self.conversation.transport = Transport.NATIVE.value
+            self.notify(
+                f"{bot} is not served by the Anthropic-compatible API; using native.",
+                title="Transport",
+                markup=False,
+            )
+
+    @on(Select.Changed, "#transport")
+    def _transport_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str) and event.value != self.conversation.transport:
+            self.set_transport(event.value)
+
+    def on_parameter_form_changed(self, event: ParameterForm.Changed) -> None:
+        event.stop()
+        model = self.poe_app.model_info(self.conversation.bot)
+        values = event.values
+        if model is not None:
+            values = validate_parameters(model, values)  # the form already coerced them
+        self.conversation.parameters = values
+
+    def on_parameter_form_switch_to_native(self, event: ParameterForm.SwitchToNative) -> None:
+        event.stop()
+        self.set_transport(Transport.NATIVE.value)
+
+    # --- suggested replies ----------------------------------------------------------------
+
+    def _suggestion_keys(self) -> list[str]:
+        return [self.poe_app.key_for(f"suggestion_{n}") for n in (1, 2, 3)]
+
+    def _suggestion(self, number: int) -> str | None:
+        """Chip `number` (from 1) of the latest reply, while the prompt is empty."""
+        if self.is_streaming or self.query_one(PromptInput).text.strip():
+            return None
+        chips = list(self.query(SuggestionChips))
+        if not chips or not 1 <= number <= len(chips[-1].suggestions):
+            return None
+        return chips[-1].suggestions[number - 1]
+
+    async def action_suggestion(self, number: int) -> None:
+        text = self._suggestion(number)
+        if text is not None and self._may_send():
+            await self.send_text(text)
+
+    async def on_suggestion_chips_chosen(self, event: SuggestionChips.Chosen) -> None:
+        event.stop()
+        if self._may_send():
+            await self.send_text(event.text)
 
     # --- code blocks --------------------------------------------------------------------
 

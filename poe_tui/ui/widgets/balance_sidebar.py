@@ -1,4 +1,5 @@
-"""The right-hand sidebar: points balance, recent costs, a 30-day chart, the current bot.
+"""The right-hand sidebar: points balance, recent costs, a 30-day chart, the current bot,
+the conversation's transport and the bot's parameter form.
 
 The chat screen fetches; this only shows typed core objects it is handed, and asks for
 a refresh with a message (the fetching lives with the client, in the screen).
@@ -7,7 +8,7 @@ a refresh with a message (the fetching lives with the client, in the screen).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,18 +18,19 @@ from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.renderables.digits import Digits as DigitsRenderable
-from textual.widgets import Button, Digits, Label, Static
+from textual.widgets import Button, Digits, Label, Select, Static
 
-from poe_tui.core.models import ModelInfo, Parameter, format_tokens, price_summary
+from poe_tui.core.models import ModelInfo, format_tokens, price_summary
 from poe_tui.core.usage import Balance, PointsEntry
 from poe_tui.ui.spend import CHART_DAYS, daily_spend
 from poe_tui.ui.styles import load_css
+from poe_tui.ui.transports import TRANSPORT_LABELS
+from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.spend_chart import SpendChart
 
 MUTED = "$foreground-muted"
 LOADING = "— loading…"
 RECENT_ROWS = 5
-MAX_PARAMETERS = 6
 DIGITS_MAX_WIDTH = 26  # a 30-column sidebar less border, padding and scrollbar
 FALLBACK_WIDTH = 26  # before the first layout, assume the narrowest sidebar
 
@@ -69,19 +71,6 @@ def recent_rows(entries: list[PointsEntry], now: datetime, width: int) -> list[C
     ]
 
 
-def setting_value(value: object) -> str:
-    """A default as a person reads it: booleans as on/off, None as "none"."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    return "none" if value is None else str(value)
-
-
-def parameter_line(parameter: Parameter) -> Content:
-    if not parameter.has_default:
-        return Content.assemble("  ", parameter.name)
-    return Content.assemble("  ", parameter.name, ("=", MUTED), setting_value(parameter.default))
-
-
 def modalities(model: ModelInfo) -> str:
     inputs = "+".join(model.input_modalities) or "?"
     outputs = "+".join(model.output_modalities) or "?"
@@ -98,7 +87,8 @@ def price_lines(model: ModelInfo) -> list[Content]:
 
 
 def bot_summary(bot_id: str, model: ModelInfo | None) -> Content:
-    """The current bot: name, owner, price, context, modalities and its parameters."""
+    """The current bot: name, owner, price, context and modalities (its parameters are
+    in the form below, with their defaults)."""
     if model is None:
         return Content.assemble((bot_id, "bold"), "\n", ("details not loaded", MUTED))
     lines: list[Content] = [Content.styled(model.display_name, "bold")]
@@ -111,18 +101,7 @@ def bot_summary(bot_id: str, model: ModelInfo | None) -> Content:
     context = f"context {format_tokens(model.context_length)}"
     lines.append(Content(f"{context} · max out {format_tokens(model.max_output_tokens)}"))
     lines.append(Content.styled(modalities(model), MUTED))
-    lines.extend(parameter_lines(model.parameters))
     return Content("\n").join(lines)
-
-
-def parameter_lines(parameters: tuple[Parameter, ...]) -> list[Content]:
-    if not parameters:
-        return []
-    lines = [Content.styled("Settings", MUTED)]
-    lines.extend(parameter_line(p) for p in parameters[:MAX_PARAMETERS])
-    if len(parameters) > MAX_PARAMETERS:
-        lines.append(Content.styled(f"  +{len(parameters) - MAX_PARAMETERS} more", MUTED))
-    return lines
 
 
 class BalanceSidebar(VerticalScroll):
@@ -155,6 +134,12 @@ class BalanceSidebar(VerticalScroll):
         yield SpendChart(id="spend")
         yield Label("Bot", classes="section-title")
         yield Static(Content.styled("—", MUTED), id="bot")
+        yield Label("Transport", classes="section-title")
+        options = [(label, transport.value) for transport, label in TRANSPORT_LABELS.items()]
+        # Its Select.Changed bubbles to the screen, which may refuse the choice.
+        yield Select(options, value="native", allow_blank=False, compact=True, id="transport")
+        yield Label("Parameters", classes="section-title")
+        yield ParameterForm(id="parameters")
 
     # --- what the app calls ---------------------------------------------------------
 
@@ -181,6 +166,18 @@ class BalanceSidebar(VerticalScroll):
 
     def show_bot(self, bot_id: str, model: ModelInfo | None) -> None:
         self.query_one("#bot", Static).update(bot_summary(bot_id, model))
+
+    def show_transport(self, transport: str) -> None:
+        """Show the conversation's transport without announcing it as a new choice."""
+        select: Select[str] = self.query_one("#transport", Select)
+        if select.value != transport:
+            with select.prevent(Select.Changed):
+                select.value = transport
+
+    async def show_parameters(
+        self, model: ModelInfo | None, transport: str, values: dict[str, Any]
+    ) -> None:
+        await self.query_one(ParameterForm).show(model, transport, values)
 
     # --- internals ------------------------------------------------------------------
 

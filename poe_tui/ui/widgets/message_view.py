@@ -37,12 +37,13 @@ from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Button, Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownFence, MarkdownStream
 
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.ui.styles import load_css
+from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 FLUSHES_PER_SECOND = 10
 SEAL_AT_CHARS = 6_000  # a live Markdown longer than this has its head sealed...
@@ -125,6 +126,14 @@ def reply_footer(message: Message) -> str:
     elif message.status is MessageStatus.FAILED:
         parts.append("failed")
     return " · ".join(parts)
+
+
+def thinking_title(message: Message) -> str:
+    """The thinking box's title: "Thinking…" while streaming, then its word count."""
+    if message.status is MessageStatus.STREAMING:
+        return "Thinking…"
+    words = len(message.thinking.split())
+    return f"Thinking ({words:,} word{'' if words == 1 else 's'})"
 
 
 def error_content(message: Message) -> Content:
@@ -223,6 +232,7 @@ class MessageView(Vertical):
         self._flush_scheduled = False
         self._code_by_widget: dict[Static, str] = {}
         self._follows_theme = False
+        self._thinking_shown = ""
 
     @property
     def is_reply(self) -> bool:
@@ -233,7 +243,11 @@ class MessageView(Vertical):
             text = strip_terminal_controls(self.message.text)
             yield Static(text, markup=False, classes="user-text")
             return
-        if self.is_live:
+        yield self._thinking_widget()
+        if self.is_live and self.message.plain_text:
+            self._shown = self.message.text
+            yield self._plain_body()
+        elif self.is_live:
             self._shown = self.message.text
             self._live_source = strip_terminal_controls(self._shown)
             yield Markdown(self._live_source, classes="reply-body")
@@ -265,6 +279,7 @@ class MessageView(Vertical):
         else:
             await self._finish_stream()
             await self._show_error_if_failed()
+        self._show_thinking()
         self.refresh_footer()
 
     def refresh_footer(self) -> None:
@@ -273,7 +288,11 @@ class MessageView(Vertical):
 
     async def flush(self) -> None:
         """Append what arrived since the last flush (called ~10 times a second)."""
+        self._show_thinking()
         async with self._flush_lock:
+            if self.message.plain_text:
+                await self._flush_plain()
+                return
             text = self.message.text
             if self._stream is None or text == self._shown:
                 return
@@ -297,6 +316,8 @@ class MessageView(Vertical):
             return
         await self._finish_stream()
         self.is_live = False
+        if self.query(".reply-plain"):
+            return  # plain text is already as cheap as a snapshot
         body = self._body
         old = [body, *self.query(".reply-prose, .reply-code")]  # a list: queries are lazy
         self._code_by_widget.clear()  # the new widgets register their code again
@@ -309,10 +330,10 @@ class MessageView(Vertical):
         return self.query_one(".reply-body", Markdown)
 
     def _start_stream(self) -> None:
-        if self._stream is not None:
-            return
-        self._stream = Markdown.get_stream(self._body)
-        self._flush_timer = self.set_interval(1 / FLUSHES_PER_SECOND, self._schedule_flush)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_interval(1 / FLUSHES_PER_SECOND, self._schedule_flush)
+        if self._stream is None and self.query(".reply-body"):  # none when plain text
+            self._stream = Markdown.get_stream(self._body)
 
     def _schedule_flush(self) -> None:
         # The flush runs in our message queue, not in the timer's task: stopping the
@@ -375,7 +396,7 @@ class MessageView(Vertical):
         self._stream = Markdown.get_stream(self._body)
 
     async def _finish_stream(self) -> None:
-        if self._stream is None:
+        if self._stream is None and self._flush_timer is None:
             return
         self._stop_timer()
         await self.flush()
@@ -384,12 +405,14 @@ class MessageView(Vertical):
 
     async def _restart_live(self) -> None:
         """The message is streaming again (a retry): back to an empty live Markdown."""
-        await self.query(".reply-error, .retry").remove()
+        await self.query(".reply-error, .retry, .reply-plain").remove()
+        await self.query(SuggestionChips).remove()
+        self._show_thinking()
         async with self._flush_lock:
             self._shown = self.message.text
             self._sealed = 0
             await self._remove_snapshot_widgets()
-            if not self.is_live:
+            if not self.is_live or not self.query(".reply-body"):
                 self.is_live = True
                 body = Markdown(classes="reply-body")
                 await self.mount(body, before=self.query_one(".reply-footer"))
@@ -406,6 +429,8 @@ class MessageView(Vertical):
     def _snapshot_widgets(self, markdown: str | None = None) -> list[Widget]:
         """Widgets for `markdown` (the whole message by default): prose and code blocks."""
         text = self.message.text if markdown is None else markdown
+        if self.message.plain_text:
+            return [Static(strip_terminal_controls(text), markup=False, classes="reply-prose")]
         widgets: list[Widget] = []
         theme = markdown_theme(self.app.theme_variables or self.app.get_css_variables())
         for segment in split_code_blocks(strip_terminal_controls(text)):
@@ -442,6 +467,54 @@ class MessageView(Vertical):
     async def _remove_snapshot_widgets(self) -> None:
         await self.query(".reply-prose, .reply-code").remove()
         self._code_by_widget.clear()
+
+    # --- thinking, plain text, suggestions -----------------------------------------------
+
+    def _thinking_widget(self) -> Collapsible:
+        """Reasoning, collapsed above the answer; hidden until some arrives."""
+        self._thinking_shown = self.message.thinking
+        body = Static(strip_terminal_controls(self._thinking_shown), markup=False)
+        body.add_class("thinking-body")
+        box = Collapsible(body, title=thinking_title(self.message), classes="thinking")
+        box.display = bool(self._thinking_shown)
+        return box
+
+    def _show_thinking(self) -> None:
+        """Bring the collapsed thinking up to date (called with each ~10 Hz flush)."""
+        if not self.is_reply or not self.is_mounted:
+            return
+        box = self.query_one(".thinking", Collapsible)
+        thinking = self.message.thinking
+        if thinking != self._thinking_shown:
+            self._thinking_shown = thinking
+            box.query_one(".thinking-body", Static).update(strip_terminal_controls(thinking))
+        box.title = thinking_title(self.message)
+        box.display = bool(thinking)
+
+    def _plain_body(self) -> Static:
+        text = strip_terminal_controls(self.message.text)
+        return Static(text, markup=False, classes="reply-plain")
+
+    async def _flush_plain(self) -> None:
+        """A `meta` asked for plain text: one Static replaces the live Markdown (lock held)."""
+        if not self.query(".reply-plain"):
+            await self._stop_stream()
+            await self.query(".reply-body").remove()
+            await self.mount(self._plain_body(), before=self.query_one(".reply-footer"))
+        elif self.message.text != self._shown:
+            self.query_one(".reply-plain", Static).update(
+                strip_terminal_controls(self.message.text)
+            )
+        self._shown = self.message.text
+
+    async def show_suggestions(self, keys: list[str]) -> None:
+        """Chips for the reply's suggested follow-ups, under its footer."""
+        await self.query(SuggestionChips).remove()
+        if self.message.suggested_replies:
+            await self.mount(SuggestionChips(self.message.suggested_replies, keys))
+
+    async def hide_suggestions(self) -> None:
+        await self.query(SuggestionChips).remove()
 
     # --- failures ---------------------------------------------------------------------
 
