@@ -35,3 +35,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("POE_API_KEY", raising=False)
     monkeypatch.delenv("POE_API_BASE", raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursors that do not blink: a snapshot must not depend on when it was taken."""
+    from textual.widgets import Input, TextArea
+
+    for widget in (Input, TextArea):
+        monkeypatch.setattr(widget.__dict__["cursor_blink"], "_default", False)

@@ -19,6 +19,8 @@ from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.catalogue import SHOWCASE_ASSET, read_asset
 from poe_tui.ui.app import PoeApp
 
+pytestmark = pytest.mark.usefixtures("steady_cursors")
+
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC: every time shown is relative to this
 SIZE = (100, 30)
 

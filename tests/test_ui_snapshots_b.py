@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal
 from textual.pilot import Pilot
@@ -25,6 +26,8 @@ SnapCompare = Callable[..., bool]
 SIZE = (100, 30)
 NOW = datetime(2026, 3, 27, 12, 0, tzinfo=timezone(timedelta(hours=1)))
 UNUSED_URL = "http://127.0.0.1:9"  # the snapshots never send a key anywhere
+
+pytestmark = pytest.mark.usefixtures("steady_cursors")
 
 
 def model(
@@ -73,6 +76,7 @@ SONNET = model(
         Parameter("web_search", "boolean", False, has_default=True),
     ),
 )
+
 MODELS = [
     model("gpt-5", "GPT-5", "OpenAI", per_token("1.25", "10"), 400_000),
     SONNET,

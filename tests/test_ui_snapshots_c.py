@@ -21,6 +21,8 @@ from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 
+pytestmark = pytest.mark.usefixtures("steady_cursors")
+
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 SIZE = (110, 34)
 
