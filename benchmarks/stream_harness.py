@@ -42,9 +42,10 @@ from textual.widgets import Digits, Footer, Header, Log, Markdown
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
-from poe_tui.core.conversation import Conversation, MemoryStore, MessageStatus
+from poe_tui.core.conversation import Conversation, MessageStatus
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
+from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.prompt_input import PromptInput
@@ -309,7 +310,7 @@ def run_variant(args: argparse.Namespace, probe: Probe) -> None:
             base_url=args.base_url,
             api_key=ApiKey(KEY),
             settings=Settings(default_bot=BOT),
-            store=MemoryStore(),
+            store=SqliteStore.in_memory(),
         )
     app.run(headless=args.headless, size=(120, 36) if args.headless else None)
 

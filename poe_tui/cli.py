@@ -15,6 +15,7 @@ from poe_tui import __version__
 from poe_tui.commands.output import CommandError
 
 PROG = "poe-tui"
+LATEST = "latest"  # `--resume` without an id
 
 
 def _connection_options() -> argparse.ArgumentParser:
@@ -43,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--resume",
+        nargs="?",
+        const=LATEST,
+        metavar="ID",
+        help="open the app on a saved conversation (an id prefix from `history`; "
+        "without ID the most recent)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = commands.add_parser("ask", parents=[common], help="ask a bot; the reply streams")
@@ -285,7 +294,11 @@ def cmd_import(args: argparse.Namespace) -> None:
 def cmd_app(args: argparse.Namespace) -> None:
     from poe_tui.ui.launch import run_app
 
-    run_app(demo=getattr(args, "demo", False), base_url=getattr(args, "base_url", None))
+    run_app(
+        demo=getattr(args, "demo", False),
+        base_url=getattr(args, "base_url", None),
+        resume=getattr(args, "resume", None),
+    )
 
 
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], None]] = {

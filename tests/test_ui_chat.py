@@ -14,8 +14,9 @@ from textual.widgets.markdown import MarkdownFence
 
 from poe_tui.config import Settings, load_settings, save_settings
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.conversation import Conversation, MemoryStore, Message, MessageStatus
+from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PALETTE_COMMANDS, ChatCommands, PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
@@ -345,7 +346,7 @@ async def test_new_conversation_and_switching_back(make_app) -> None:
 
 
 async def test_long_conversations_mount_only_the_newest_messages(make_app) -> None:
-    store = MemoryStore()
+    store = SqliteStore.in_memory()
     conversation = Conversation(bot="echo")
     for i in range(40):
         conversation.add_user_message(f"question {i}")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from poe_tui.core.conversation import MemoryStore
 from poe_tui.ui.app import PoeApp
 
 
@@ -50,11 +49,13 @@ def test_corrupt_history_is_kept_aside_and_explained(
 
 
 def test_demo_launch_keeps_chats_in_memory(isolated_home, captured_apps) -> None:
+    from poe_tui.store import SqliteStore, default_db_path
     from poe_tui.ui.launch import run_app
 
     run_app(demo=True, base_url=None)
     (app,) = captured_apps
-    assert isinstance(app.store, MemoryStore)
+    assert isinstance(app.store, SqliteStore) and app.store.is_memory
+    assert not default_db_path().exists()
 
 
 async def test_conversation_survives_a_restart(isolated_home, fake_poe) -> None:

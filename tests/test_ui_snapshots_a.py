@@ -14,9 +14,10 @@ from textual.pilot import Pilot
 
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.conversation import Conversation, MemoryStore, Message, MessageStatus
+from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.catalogue import SHOWCASE_ASSET, read_asset
+from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 
 pytestmark = pytest.mark.usefixtures("steady_cursors")
@@ -75,7 +76,7 @@ def failed_conversation() -> Conversation:
 
 
 def build_app(server: FakePoeServer, *conversations: Conversation) -> PoeApp:
-    store = MemoryStore()
+    store = SqliteStore.in_memory()
     for conversation in conversations:
         store.save(conversation)
     return PoeApp(

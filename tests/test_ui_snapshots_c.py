@@ -15,8 +15,8 @@ from textual.widgets import Input
 
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.conversation import MemoryStore
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.parameter_form import ParameterForm
@@ -56,7 +56,7 @@ def test_sidebar_parameter_form(snap_compare: Any, quiet_poe: FakePoeServer) -> 
         base_url=quiet_poe.base_url,
         api_key=ApiKey("snapshot-key"),
         settings=Settings(default_bot="demo-params"),
-        store=MemoryStore(),
+        store=SqliteStore.in_memory(),
         clock=lambda: NOW,
     )
     assert snap_compare(app, terminal_size=SIZE, run_before=show_form)

@@ -25,6 +25,13 @@ class MessageStatus(Enum):
     FAILED = "failed"  # an error ended it; what arrived is kept
 
 
+# Sent (not shown) to continue a reply: the three APIs have no "continue" of their own.
+CONTINUE_REQUEST = (
+    "Your previous message was cut off. Continue it exactly where it stopped, without "
+    "repeating anything already written and without any preamble."
+)
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -108,6 +115,15 @@ class Conversation:
                 continue
             result.append(ChatMessage(message.role, message.text))
         return result
+
+    def history_to_continue(self, reply: Message) -> list[ChatMessage]:
+        """What to send so a bot carries on `reply` where it stopped: the turns before it,
+        the partial reply as the bot's own, and a request to go on without repeating."""
+        return [
+            *self.history(upto=reply),
+            ChatMessage("assistant", reply.text),
+            ChatMessage("user", CONTINUE_REQUEST),
+        ]
 
     @property
     def total_points(self) -> int:

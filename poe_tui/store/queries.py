@@ -111,6 +111,18 @@ def sibling_ids(conn: sqlite3.Connection, message_id: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def sibling_positions(conn: sqlite3.Connection, conversation_id: str) -> dict[str, tuple[int, int]]:
+    """Message id -> (position from 1, number of versions) for every message of a
+    conversation whose turn has several versions (edits or regenerations)."""
+    rows = conn.execute(
+        "SELECT m.id, SUM(s.seq <= m.seq), COUNT(*) FROM messages m JOIN messages s "
+        "ON s.conversation_id = m.conversation_id AND s.parent_id IS m.parent_id "
+        "WHERE m.conversation_id = ? GROUP BY m.id HAVING COUNT(*) > 1",
+        (conversation_id,),
+    ).fetchall()
+    return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+
 def orphan_attachments(
     conn: sqlite3.Connection, candidates: list[str] | None, now: float | None = None
 ) -> list[str]:

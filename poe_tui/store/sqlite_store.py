@@ -357,6 +357,12 @@ class SqliteStore:
         self._remember(conversation, {m.id: fingerprint(row[0], m) for m in messages})
         return conversation
 
+    def get(self, conversation_id: str) -> Conversation:
+        """The conversation object already handed out (it may be newer than its rows, e.g.
+        while a reply streams into it), else a fresh load of it."""
+        live = self._live.get(conversation_id)
+        return live if live is not None else self.load(conversation_id)
+
     def load_older(self, conversation_id: str, before_message_id: str, n: int) -> list[Message]:
         """Up to `n` messages before `before_message_id` on its path, oldest first."""
         with self._read() as conn:
@@ -492,7 +498,13 @@ class SqliteStore:
         old = conversation.messages[_index(conversation, message_id)]
         if old.role != "user":
             raise StoreError("Only your own messages can be edited.")
-        new = Message(role="user", text=text, bot=conversation.bot)
+        new = Message(
+            role="user",
+            text=text,
+            bot=conversation.bot,
+            transport=conversation.transport,
+            parameters=dict(conversation.parameters),
+        )
         self._branch(conversation, message_id, new)
         return new
 
@@ -552,6 +564,11 @@ class SqliteStore:
         shown = {m.id: m for m in conversation.messages}
         conversation.messages[:] = [shown.get(m.id, m) for m in path]
         self._written.update({m.id: fingerprint(conversation.id, m) for m in path})
+
+    def branch_positions(self, conversation_id: str) -> dict[str, tuple[int, int]]:
+        """Message id -> (position, count) for messages whose turn has several versions."""
+        with self._read() as conn:
+            return q.sibling_positions(conn, conversation_id)
 
     def branch_info(self, message_id: str) -> BranchInfo:
         with self._read() as conn:

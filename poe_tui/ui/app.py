@@ -23,8 +23,8 @@ from textual.widgets import HelpPanel
 from poe_tui.config import ConfigError, Settings, update_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
-from poe_tui.core.conversation import ConversationStore, MemoryStore
 from poe_tui.core.models import ModelInfo
+from poe_tui.store import SqliteStore
 from poe_tui.ui.screens.chat import ChatScreen
 
 
@@ -55,6 +55,84 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Transport: Anthropic-compatible",
         "Send this conversation over /v1/messages (Claude bots only)",
         "set_transport('anthropic')",
+    ),
+    PaletteCommand(
+        "Search conversations",
+        "Full-text search across every message",
+        "search_history",
+        "search_history",
+    ),
+    PaletteCommand(
+        "Rename conversation",
+        "Give the open conversation a new title",
+        "manage_current('rename')",
+        "rename_conversation",
+    ),
+    PaletteCommand(
+        "Archive conversation",
+        "Hide the open conversation from the list (kept, and searchable)",
+        "manage_current('archive')",
+        "archive_conversation",
+    ),
+    PaletteCommand(
+        "Unarchive conversation",
+        "Put the open conversation back in the list",
+        "manage_current('unarchive')",
+        "archive_conversation",
+    ),
+    PaletteCommand(
+        "Delete conversation",
+        "Delete the open conversation for good (asks first)",
+        "manage_current('delete')",
+        "delete_conversation",
+    ),
+    PaletteCommand(
+        "Show archived conversations",
+        "Switch the list between active and archived conversations",
+        "toggle_archived",
+        "show_archived",
+    ),
+    PaletteCommand(
+        "Export conversation as Markdown",
+        "Write the open conversation to a .md file, with front matter",
+        "export_conversation('md')",
+        "export_markdown",
+    ),
+    PaletteCommand(
+        "Export conversation as JSON",
+        "Write the open conversation to a .json file that poe-tui can import",
+        "export_conversation('json')",
+        "export_json",
+    ),
+    PaletteCommand(
+        "Import conversation",
+        "Add a conversation from a poe-tui JSON export",
+        "import_conversation",
+        "import_conversation",
+    ),
+    PaletteCommand(
+        "Edit last prompt",
+        "Change your last prompt and send it again (the old version is kept)",
+        "edit_last_prompt",
+        "edit_message",
+    ),
+    PaletteCommand(
+        "Regenerate reply",
+        "Ask the same bot again (the old reply is kept as a version)",
+        "regenerate_last(False)",
+        "regenerate_reply",
+    ),
+    PaletteCommand(
+        "Regenerate reply with another bot",
+        "Pick a bot and ask it instead (the old reply is kept as a version)",
+        "regenerate_last(True)",
+        "regenerate_with_bot",
+    ),
+    PaletteCommand(
+        "Continue reply",
+        "Let the bot carry on a reply that was stopped or cut off",
+        "continue_last",
+        "continue_reply",
     ),
     PaletteCommand(
         "Toggle sidebar", "Show or hide the balance sidebar", "toggle_sidebar", "toggle_sidebar"
@@ -141,24 +219,27 @@ class PoeApp(App[None]):
         api_key: ApiKey | None,
         settings: Settings,
         demo: bool = False,
-        store: ConversationStore | None = None,
+        store: SqliteStore | None = None,
         config_path: Path | None = None,
         keyring_problem: str | None = None,
         config_problem: str | None = None,
         store_problem: str | None = None,
         clock: Callable[[], float] = time.time,
+        resume: str | None = None,
     ) -> None:
         super().__init__()
         self.base_url = base_url
         self.api_key = api_key
         self.settings = settings
         self.demo = demo
-        self.store: ConversationStore = store if store is not None else MemoryStore()
+        # Without a file the history lives in memory for this run (demo mode, tests).
+        self.store = store if store is not None else SqliteStore.in_memory()
         self.config_path = config_path
         self.keyring_problem = keyring_problem
         self.config_problem = config_problem
         self.store_problem = store_problem
         self.clock = clock
+        self.resume = resume  # a conversation id prefix, or "latest", to open at start
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
 
@@ -275,27 +356,37 @@ class PoeApp(App[None]):
             )
         self.set_keymap(keymap)
 
-    def binding_ids(self) -> set[str]:
+    @staticmethod
+    def remappable_bindings() -> Iterable[Binding]:
+        """Every binding with an id that users may remap in the config's [keybindings]."""
+        from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
+        from poe_tui.ui.widgets.conversation_list import ConversationList
+        from poe_tui.ui.widgets.message_view import MessageView
         from poe_tui.ui.widgets.prompt_input import PromptInput
 
-        classes: Iterable[type[Any]] = (PoeApp, ChatScreen, PromptInput)
-        return {
-            binding.id
-            for cls in classes
-            for binding in cls.BINDINGS
-            if isinstance(binding, Binding) and binding.id
-        }
+        classes: Iterable[type[Any]] = (
+            PoeApp,
+            ChatScreen,
+            PromptInput,
+            ConversationList,
+            MessageView,
+            BalanceSidebar,
+        )
+        for cls in classes:
+            for binding in cls.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    yield binding
+
+    def binding_ids(self) -> set[str]:
+        return {binding.id for binding in self.remappable_bindings() if binding.id}
 
     def key_for(self, binding_id: str) -> str:
         """The key bound to `binding_id` now (after the keymap), as shown to people."""
-        from poe_tui.ui.widgets.prompt_input import PromptInput
-
         keys = self.settings.keybindings.get(binding_id)
         if keys is None:
-            for cls in (PoeApp, ChatScreen, PromptInput):
-                for binding in cls.BINDINGS:
-                    if isinstance(binding, Binding) and binding.id == binding_id:
-                        keys = binding.key
+            for binding in self.remappable_bindings():
+                if binding.id == binding_id:
+                    keys = binding.key
         if not keys:
             return ""
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from poe_tui.config import DEMO_BOT, config_path
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.conversation import ConversationStore, MemoryStore
 from poe_tui.runtime import DEMO_KEY, load_settings_or_default, resolve_base_url
 from poe_tui.secrets import BadKeyText, FoundKey, KeySource, find_key
+from poe_tui.store import SqliteStore
 
 
-def run_app(demo: bool, base_url: str | None) -> None:
-    """Run the app until the user quits; `demo` talks to a built-in local Poe server."""
+def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> None:
+    """Run the app until the user quits; `demo` talks to a built-in local Poe server;
+    `resume` opens a saved conversation (an id prefix, or "latest")."""
     from poe_tui.ui.app import PoeApp
 
     settings, config_problem = load_settings_or_default()
@@ -27,9 +28,10 @@ def run_app(demo: bool, base_url: str | None) -> None:
                 api_key=ApiKey(DEMO_KEY),
                 settings=replace(settings, default_bot=DEMO_BOT),
                 demo=True,
-                store=MemoryStore(),  # demo chats never reach the real history
+                store=SqliteStore.in_memory(),  # demo chats never reach the real history
                 config_path=config_path(),
                 config_problem=config_problem,
+                resume=resume,
             ).run()
         return
     found = find_key_or_problem()
@@ -43,6 +45,7 @@ def run_app(demo: bool, base_url: str | None) -> None:
         keyring_problem=found.problem,
         config_problem=config_problem,
         store_problem=store_problem,
+        resume=resume,
     ).run()
 
 
@@ -54,7 +57,7 @@ def find_key_or_problem() -> FoundKey:
         return FoundKey(None, KeySource.NONE, problem=str(error))
 
 
-def open_store() -> tuple[ConversationStore, str | None]:
+def open_store() -> tuple[SqliteStore, str | None]:
     """The SQLite history in the data dir; a file that cannot be used is moved aside
     (never deleted) and the reason comes back to show the user."""
     from poe_tui.store import open_default_store

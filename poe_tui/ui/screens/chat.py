@@ -43,6 +43,7 @@ from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
 from poe_tui.core.usage import PointsEntry
+from poe_tui.ui.screens.history_actions import HistoryActions
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
 from poe_tui.ui.transports import sendable, transport_label
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
@@ -77,6 +78,7 @@ class ReplyJob:
     draft: str | None
     transport: Transport = Transport.NATIVE
     parameters: dict[str, Any] | None = None
+    continuing: bool = False  # carry on the reply's existing text instead of a new one
     worker: Worker[None] | None = None
 
 
@@ -160,7 +162,7 @@ def match_cost(
     return min(candidates, key=lambda e: abs(e.creation_time_us - end_us), default=None)
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(HistoryActions, Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -179,6 +181,12 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
         Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
+        Binding("ctrl+f", "search_history", "Search chats", show=False, id="search_history"),
+        Binding("f8", "export_conversation('md')", "Export", show=False, id="export_markdown"),
+        Binding(
+            "shift+f8", "export_conversation('json')", "Export JSON", show=False, id="export_json"
+        ),
+        Binding("f9", "import_conversation", "Import", show=False, id="import_conversation"),
         # Priority: the prompt would otherwise see alt+digit first. Only live while
         # the prompt is empty and the latest reply has chips (see check_action).
         *(
@@ -204,6 +212,7 @@ class ChatScreen(Screen[None]):
         self._wide: bool | None = None
         self._models_lock = asyncio.Lock()
         self._awaiting_cost: list[Message] = []
+        self._reply_owner: dict[str, Conversation] = {}  # reply id -> its conversation
         self._claimed_query_ids: set[str] = set()
         self._last_balance: int | None = None
 
@@ -232,6 +241,8 @@ class ChatScreen(Screen[None]):
         await self.query_one(ConversationView).show_conversation(self.conversation)
         self._show_bot()
         self._refresh_list()
+        if self.poe_app.resume:
+            await self.resume_conversation(self.poe_app.resume)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_width(event.size.width)
@@ -277,11 +288,12 @@ class ChatScreen(Screen[None]):
         header = Content.assemble(
             ("Bot: ", "dim"),
             (name, "bold"),
-            (f" ({bot})" if name != bot else "", "dim"),
-            (f"  ▾ {key}", "dim"),
-            ("   · ", "dim"),
+            # The id only when it says more than the name (not just another case).
+            (f" ({bot})" if name.casefold() != bot.casefold() else "", "dim"),
+            (f" ▾ {key}", "dim"),
+            (" · ", "dim"),
             (f"{transport_label(self.conversation.transport)} API", ""),
-            ("   · demo mode" if self.poe_app.demo else "", "italic dim"),
+            (" · demo mode" if self.poe_app.demo else "", "italic dim"),
         )
         self.query_one("#bot-header", Static).update(header)
         self.query_one(PromptInput).show_bot(name)
@@ -349,9 +361,16 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
-        if self._may_send():
-            event.prompt_input.clear_prompt()
+        if not self._may_send():
+            return
+        prompt = event.prompt_input
+        prompt.clear_prompt()
+        if event.editing is None:
             await self.send_text(event.text)
+            return
+        prompt.end_edit(restore_draft=False)
+        await self.query(SuggestionChips).remove()
+        await self.send_edited(event.editing, event.text)
 
     def _may_send(self) -> bool:
         """False (after saying why) while a reply streams or a parameter is invalid."""
@@ -396,7 +415,9 @@ class ChatScreen(Screen[None]):
                 await view.remove_message(message)
             del messages[-2:]
 
-    async def _start_reply(self, reply: Message, *, draft: str | None) -> None:
+    async def _start_reply(
+        self, reply: Message, *, draft: str | None, continuing: bool = False
+    ) -> None:
         view = self.query_one(ConversationView)
         message_view = view.view_for(reply)
         if message_view is None:
@@ -406,7 +427,7 @@ class ChatScreen(Screen[None]):
         self.poe_app.store.save(self.conversation)
         self._refresh_list()
         transport, parameters = self._sending_with()
-        job = ReplyJob(self.conversation, reply, draft, transport, parameters)
+        job = ReplyJob(self.conversation, reply, draft, transport, parameters, continuing)
         self.job = job
         job.worker = self.stream_reply(job)
         self.refresh_bindings()
@@ -414,7 +435,11 @@ class ChatScreen(Screen[None]):
     @work(group="reply", exit_on_error=False)
     async def stream_reply(self, job: ReplyJob) -> None:
         reply = job.reply
-        history = job.conversation.history(upto=reply)
+        conversation = job.conversation
+        if job.continuing:
+            history = conversation.history_to_continue(reply)
+        else:
+            history = conversation.history(upto=reply)
         last_save = time.monotonic()
         try:
             stream = self.poe_app.client.stream_chat(
@@ -460,6 +485,7 @@ class ChatScreen(Screen[None]):
         self.refresh_bindings()
         if reply.text.strip():
             self._awaiting_cost.append(reply)
+            self._reply_owner[reply.id] = job.conversation
         self.refresh_account()
 
     def _restore_draft(self, job: ReplyJob) -> None:
@@ -615,8 +641,7 @@ class ChatScreen(Screen[None]):
     # --- conversations ------------------------------------------------------------------
 
     def _refresh_list(self) -> None:
-        conversations = self.poe_app.store.list_conversations()
-        self.query_one(ConversationList).show(conversations, self.conversation.id)
+        self.refresh_history_list()
 
     async def action_new_conversation(self) -> None:
         if self.conversation.messages:
@@ -629,19 +654,12 @@ class ChatScreen(Screen[None]):
         event.stop()
         await self.action_new_conversation()
 
-    async def on_conversation_list_selected(self, event: ConversationList.Selected) -> None:
-        event.stop()
-        if event.conversation_id == self.conversation.id:
-            return
-        for conversation in self.poe_app.store.list_conversations():
-            if conversation.id == event.conversation_id:
-                await self.open_conversation(conversation)
-                return
-
     async def open_conversation(self, conversation: Conversation) -> None:
         # A reply streaming elsewhere keeps streaming into its own Message.
         self.conversation = conversation
+        self.query_one(PromptInput).end_edit(restore_draft=True)
         await self.query_one(ConversationView).show_conversation(conversation)
+        self.show_branches()
         self._show_bot()
         self._refresh_list()
         self.refresh_bindings()
@@ -693,11 +711,11 @@ class ChatScreen(Screen[None]):
             self._show_points(reply)
 
     def _show_points(self, reply: Message) -> None:
+        owner = self._reply_owner.pop(reply.id, None)
         if reply.points is None:
             return
-        for conversation in self.poe_app.store.list_conversations():
-            if any(message is reply for message in conversation.messages):
-                self.poe_app.store.save(conversation)
+        if owner is not None:
+            self.poe_app.store.save(owner)
         view = self.query_one(ConversationView).view_for(reply)
         if view is not None:
             view.refresh_footer()

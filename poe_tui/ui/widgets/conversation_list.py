@@ -1,28 +1,38 @@
-"""The conversations of this store, newest first, with a "New" button.
+"""The conversations on the left: newest first, searchable, renamable, archivable.
 
-One `OptionList` holds every entry (options are not widgets), so a long history
-costs one widget, not one per conversation.
+One `OptionList` holds every entry (options are not widgets), so a long history costs
+one widget, not one per conversation. The list only shows what it is handed
+(`ConversationSummary` rows or `SearchHit`s) and says what the user asked for with
+messages; the chat screen talks to the store.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
+from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Button, OptionList
+from textual.timer import Timer
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from poe_tui.core.conversation import Conversation
 from poe_tui.core.text import strip_terminal_controls
+from poe_tui.store.models import ConversationSummary, SearchHit
 from poe_tui.ui.styles import load_css
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
+SEARCH_DELAY = 0.15  # seconds of quiet typing before the search runs
+# Marks the store puts around matched words in a snippet; they cannot occur in text.
+HIT_OPEN, HIT_CLOSE = "\x02", "\x03"
+HIT_PREFIX = "hit:"  # option ids: "hit:<conversation id>:<message id>" or a conversation id
 
 
 def relative_time(then: float, now: float) -> str:
@@ -40,14 +50,50 @@ def relative_time(then: float, now: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(then))
 
 
-def entry_prompt(conversation: Conversation, now: float) -> Content:
-    when = relative_time(conversation.updated_at, now)
-    title = strip_terminal_controls(conversation.title)  # the user's own text, pasted maybe
-    return Content.assemble((title, "bold"), "\n", (f"{conversation.bot} · {when}", "dim"))
+def entry_prompt(summary: ConversationSummary, now: float) -> Content:
+    """Title, then bot, last activity and points spent."""
+    title = strip_terminal_controls(summary.title)  # the user's own text, pasted maybe
+    details = [summary.bot, relative_time(summary.updated_at, now)]
+    if summary.points:
+        details.append(f"{summary.points:,} pts")
+    return Content.assemble((title, "bold"), "\n", (" · ".join(details), "dim"))
+
+
+def snippet_content(snippet: str) -> Content:
+    """A search snippet with the matched words highlighted."""
+    parts: list[tuple[str, str] | str] = []
+    for index, piece in enumerate(strip_terminal_controls(snippet).split(HIT_OPEN)):
+        matched, _, rest = piece.partition(HIT_CLOSE) if index else ("", "", piece)
+        if matched:
+            parts.append((matched, "bold $text-accent"))
+        parts.append(" ".join(rest.split("\n")))
+    return Content.assemble(*parts)
+
+
+def hit_prompt(hit: SearchHit, now: float) -> Content:
+    who = "you" if hit.role == "user" else "bot"
+    return Content.assemble(
+        (strip_terminal_controls(hit.title), "bold"),
+        "\n",
+        snippet_content(hit.snippet),
+        "\n",
+        (f"{who} · {relative_time(hit.created_at, now)}", "dim"),
+    )
+
+
+def hit_option_id(hit: SearchHit) -> str:
+    return f"{HIT_PREFIX}{hit.conversation_id}:{hit.message_id}"
 
 
 class ConversationList(Vertical):
     DEFAULT_CSS = load_css(__file__, "conversation_list.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "rename", "Rename", id="rename_conversation"),
+        Binding("delete,d", "delete", "Delete", id="delete_conversation"),
+        Binding("a", "archive", "Archive/unarchive", id="archive_conversation"),
+        Binding("v", "toggle_archived", "Archived", id="show_archived"),
+    ]
 
     class Selected(Message):
         """The user chose a conversation to open."""
@@ -56,27 +102,93 @@ class ConversationList(Vertical):
             super().__init__()
             self.conversation_id = conversation_id
 
+    class HitSelected(Message):
+        """The user chose a search hit: open its conversation at that message."""
+
+        def __init__(self, conversation_id: str, message_id: str) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.message_id = message_id
+
     class NewRequested(Message):
         """The user asked for a new conversation."""
+
+    class SearchChanged(Message):
+        """The search text changed (after a short pause in typing); "" ends the search."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class ActionRequested(Message):
+        """Rename, delete or archive (`action`) the conversation `conversation_id`."""
+
+        def __init__(self, action: str, conversation_id: str) -> None:
+            super().__init__()
+            self.action = action
+            self.conversation_id = conversation_id
+
+    class ArchivedToggled(Message):
+        """Switch between the active conversations and the archived ones."""
+
+        def __init__(self, archived: bool) -> None:
+            super().__init__()
+            self.archived = archived
 
     def __init__(self, *, clock: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self._clock = clock
-        self._shown: list[Conversation] = []
+        self._summaries: list[ConversationSummary] = []
+        self._hits: list[SearchHit] = []
         self._current_id: str | None = None
+        self.showing_archived = False
+        self.searching = False
+        self._search_timer: Timer | None = None
+        self._announced = ""  # the search text the screen was last told about
 
     def compose(self) -> ComposeResult:
         yield Button("+ New chat", id="new-conversation", compact=True)
+        yield Input(placeholder="Search all chats…", id="history-search", compact=True)
+        yield Static("", id="list-mode", markup=False)
         yield OptionList(id="conversation-options")
+        yield Button("Archived ▸", id="toggle-archived", compact=True)
 
     def on_mount(self) -> None:
-        # Relative times ("5 min ago") age while the app is open.
+        # Relative times ("5m ago") age while the app is open.
         self.set_interval(30, self._redraw_unless_browsing)
+        self._show_mode()
 
-    def show(self, conversations: Sequence[Conversation], current_id: str | None) -> None:
-        self._shown = list(conversations)
+    # --- what the screen calls --------------------------------------------------------
+
+    def show(self, summaries: Sequence[ConversationSummary], current_id: str | None) -> None:
+        self._summaries = list(summaries)
         self._current_id = current_id
+        if not self.searching:
+            self._redraw()
+
+    def show_hits(self, hits: Sequence[SearchHit], titles: Sequence[ConversationSummary]) -> None:
+        """Search results: conversations whose title matches, then matching messages."""
+        self._hits = list(hits)
+        self._summaries = list(titles)
         self._redraw()
+
+    def focus_search(self) -> None:
+        self.query_one("#history-search", Input).focus()
+
+    @property
+    def search_text(self) -> str:
+        return self.query_one("#history-search", Input).value.strip()
+
+    @property
+    def highlighted_id(self) -> str | None:
+        """The conversation of the highlighted entry (a hit's conversation for a hit)."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return None
+        option_id = options.get_option_at_index(options.highlighted).id
+        return None if option_id is None else conversation_of(option_id)
+
+    # --- drawing ----------------------------------------------------------------------
 
     def _redraw_unless_browsing(self) -> None:
         # Redrawing moves the highlight back to the open conversation: not under the user.
@@ -86,17 +198,131 @@ class ConversationList(Vertical):
     def _redraw(self) -> None:
         options = self.query_one(OptionList)
         now = self._clock()
-        options.set_options(Option(entry_prompt(c, now), id=c.id) for c in self._shown)
-        ids = [c.id for c in self._shown]
-        if self._current_id in ids:
+        entries = [Option(entry_prompt(s, now), id=s.id) for s in self._summaries]
+        if self.searching:
+            entries += [Option(hit_prompt(h, now), id=hit_option_id(h)) for h in self._hits]
+        options.set_options(entries)
+        ids = [s.id for s in self._summaries]
+        if self._current_id in ids and not self.searching:
             options.highlighted = ids.index(self._current_id)
+        elif self.searching and options.has_focus and options.option_count:
+            options.highlighted = 0  # results arrived while the user waits in the list
+        self._show_mode()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "new-conversation":
-            event.stop()
-            self.post_message(self.NewRequested())
+    def _show_mode(self) -> None:
+        mode = self.query_one("#list-mode", Static)
+        count = self.query_one(OptionList).option_count
+        if self.searching:
+            text = f"{count} match{'' if count == 1 else 'es'} · Esc clears"
+        elif self.showing_archived:
+            text = "Archived chats · a: unarchive" if count else "No archived chats"
+        else:
+            text = "" if count else "No chats yet"
+        mode.update(text)
+        mode.display = bool(text)
+        label = "◂ Back to chats" if self.showing_archived else "Archived ▸"
+        self.query_one("#toggle-archived", Button).label = label
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    # --- input ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#history-search")
+    def _search_typed(self, event: Input.Changed) -> None:
         event.stop()
-        if event.option.id is not None:
-            self.post_message(self.Selected(event.option.id))
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._announce_search)
+
+    @on(Input.Submitted, "#history-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._announce_search()
+        options = self.query_one(OptionList)
+        if options.option_count:
+            options.highlighted = 0
+            options.focus()
+
+    def _announce_search(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        text = self.search_text
+        if text == self._announced:
+            return
+        self._announced = text
+        self.searching = bool(text)
+        self.post_message(self.SearchChanged(text))
+
+    def clear_search(self) -> None:
+        search = self.query_one("#history-search", Input)
+        if search.value:
+            search.value = ""
+            self._announce_search()
+
+    def on_key(self, event: events.Key) -> None:
+        search = self.query_one("#history-search", Input)
+        if event.key == "escape" and (search.has_focus or self.searching) and search.value:
+            event.stop()
+            self.clear_search()
+            search.focus()
+        elif event.key == "down" and search.has_focus:
+            event.stop()
+            self.query_one(OptionList).focus()
+
+    @on(Button.Pressed, "#new-conversation")
+    def _new_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.NewRequested())
+
+    @on(Button.Pressed, "#toggle-archived")
+    def _archived_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_toggle_archived()
+
+    @on(OptionList.OptionSelected)
+    def _option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        option_id = event.option.id
+        if option_id is None:
+            return
+        if option_id.startswith(HIT_PREFIX):
+            conversation_id, _, message_id = option_id.removeprefix(HIT_PREFIX).partition(":")
+            self.post_message(self.HitSelected(conversation_id, message_id))
+        else:
+            self.post_message(self.Selected(option_id))
+
+    # --- actions on the highlighted entry -----------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("rename", "delete", "archive"):
+            return self.highlighted_id is not None
+        return True
+
+    def _request(self, action: str) -> None:
+        conversation_id = self.highlighted_id
+        if conversation_id is not None:
+            self.post_message(self.ActionRequested(action, conversation_id))
+
+    def action_rename(self) -> None:
+        self._request("rename")
+
+    def action_delete(self) -> None:
+        self._request("delete")
+
+    def action_archive(self) -> None:
+        self._request("unarchive" if self.showing_archived else "archive")
+
+    def action_toggle_archived(self) -> None:
+        self.showing_archived = not self.showing_archived
+        self.clear_search()
+        self.post_message(self.ArchivedToggled(self.showing_archived))
+
+    @on(OptionList.OptionHighlighted)
+    def _highlight_moved(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.refresh_bindings()  # rename/delete/archive follow the highlight
+
+
+def conversation_of(option_id: str) -> str:
+    if option_id.startswith(HIT_PREFIX):
+        return option_id.removeprefix(HIT_PREFIX).partition(":")[0]
+    return option_id

@@ -26,6 +26,7 @@ EMPTY_HINT = """Ask anything.
   ↑ ↓                 earlier prompts
   Esc                 stop a reply
   F2                  change the bot
+  ctrl+f              search every chat
   F1                  every key"""
 
 
@@ -36,6 +37,8 @@ class ConversationView(VerticalScroll):
         super().__init__(id=id)
         self.conversation: Conversation | None = None
         self._first_mounted = 0  # index in conversation.messages of the oldest view
+        # Message id -> (position, count) for turns with several versions.
+        self._branches: dict[str, tuple[int, int]] = {}
 
     # --- what is shown --------------------------------------------------------------
 
@@ -49,10 +52,49 @@ class ConversationView(VerticalScroll):
             widgets.append(Static(EMPTY_HINT, id="empty-hint", markup=False))
         if self._first_mounted:
             widgets.append(self._earlier_button())
-        widgets += [MessageView(m) for m in messages[self._first_mounted :]]
+        widgets += [self._view(m) for m in messages[self._first_mounted :]]
         await self.mount_all(widgets)
         self._mark_latest()
         self.follow_bottom()
+
+    def _view(self, message: Message, *, live: bool = False) -> MessageView:
+        view = MessageView(message, live=live)
+        view.branch = self._branches.get(message.id)
+        return view
+
+    def show_branches(self, branches: dict[str, tuple[int, int]]) -> None:
+        """Which messages have other versions (shown as "‹ 2/3 ›" on them)."""
+        self._branches = dict(branches)
+        for view in self.query_children(MessageView):
+            view.show_branch(self._branches.get(view.message.id))
+
+    async def sync_messages(self) -> None:
+        """Match the views to the conversation after its tail changed (an edit, a
+        regeneration, another branch): views of messages that left go, new ones come."""
+        if self.conversation is None:
+            return
+        messages = self.conversation.messages
+        present = {id(m) for m in messages}
+        gone = [v for v in self.query_children(MessageView) if id(v.message) not in present]
+        await self.remove_children(gone)
+        shown = {id(v.message) for v in self.query_children(MessageView)}
+        start = min(self._first_mounted, len(messages))
+        await self.mount_all([self._view(m) for m in messages[start:] if id(m) not in shown])
+        if messages:
+            await self.query("#empty-hint").remove()
+        elif not self.query("#empty-hint"):
+            await self.mount(Static(EMPTY_HINT, id="empty-hint", markup=False))
+        self._mark_latest()
+
+    async def reveal(self, message: Message) -> MessageView | None:
+        """Page older messages in until `message` is mounted, then scroll it into view."""
+        while self.view_for(message) is None and self._first_mounted:
+            await self.load_earlier()
+        view = self.view_for(message)
+        if view is not None:
+            self.release_anchor()
+            self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        return view
 
     async def add_message(self, message: Message) -> MessageView:
         """Mount the view of a message just appended to the conversation."""
@@ -61,7 +103,7 @@ class ConversationView(VerticalScroll):
             # Only the newest reply stays a live Markdown; older ones become cheap.
             for older in self.reply_views():
                 await older.freeze()
-        view = MessageView(message, live=message.role == "assistant")
+        view = self._view(message, live=message.role == "assistant")
         await self.mount(view)
         self._mark_latest()
         return view
@@ -115,7 +157,7 @@ class ConversationView(VerticalScroll):
         if self.conversation is None or not self._first_mounted:
             return
         start = max(0, self._first_mounted - PAGE)
-        older = [MessageView(m) for m in self.conversation.messages[start : self._first_mounted]]
+        older = [self._view(m) for m in self.conversation.messages[start : self._first_mounted]]
         first_view = next(iter(self.query_children(MessageView)), None)
         offset = first_view.virtual_region.y - self.scroll_y if first_view else 0
         self._first_mounted = start

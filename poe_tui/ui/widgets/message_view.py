@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -31,8 +32,9 @@ from rich.style import Style
 from rich.theme import Theme as RichTheme
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
@@ -200,8 +202,27 @@ class ThemedMarkdown:
 # --- the widget ----------------------------------------------------------------------------
 
 
+def can_continue(message: Message) -> bool:
+    """A reply that ended early with some text can be asked to go on."""
+    ended_early = message.status in (MessageStatus.STOPPED, MessageStatus.FAILED)
+    return message.role == "assistant" and ended_early and bool(message.text.strip())
+
+
 class MessageView(Vertical):
     DEFAULT_CSS = load_css(__file__, "message_view.tcss")
+
+    # Keys for the focused message (click it, or Tab to it); check_action hides the
+    # ones that do not apply to this message.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit & resend", id="edit_message"),
+        Binding("g", "regenerate(False)", "Regenerate", id="regenerate_reply"),
+        Binding("b", "regenerate(True)", "Regenerate with…", id="regenerate_with_bot"),
+        Binding("c", "continue_reply", "Continue", id="continue_reply"),
+        Binding("left,[", "branch(-1)", "Older version", id="previous_branch"),
+        Binding("right,]", "branch(1)", "Newer version", id="next_branch"),
+        Binding("up,k", "focus_neighbour(-1)", "Previous message", show=False, id="focus_up"),
+        Binding("down,j", "focus_neighbour(1)", "Next message", show=False, id="focus_down"),
+    ]
 
     class RetryRequested(TextualMessage):
         """The Retry button of a failed reply was pressed."""
@@ -217,11 +238,42 @@ class MessageView(Vertical):
             super().__init__()
             self.code = code
 
+    class EditRequested(TextualMessage):
+        """Edit this prompt and send it again (a new branch; the old one is kept)."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    class RegenerateRequested(TextualMessage):
+        """Ask for this reply again, as a new branch; `choose_bot` asks which bot first."""
+
+        def __init__(self, message: Message, choose_bot: bool) -> None:
+            super().__init__()
+            self.message = message
+            self.choose_bot = choose_bot
+
+    class ContinueRequested(TextualMessage):
+        """Let the bot carry on a reply that was stopped or cut off."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    class BranchRequested(TextualMessage):
+        """Show the previous (`step` -1) or next (+1) version of this turn."""
+
+        def __init__(self, message: Message, step: int) -> None:
+            super().__init__()
+            self.message = message
+            self.step = step
+
     def __init__(self, message: Message, *, live: bool = False) -> None:
         super().__init__(classes=f"-{message.role}")
         self.message = message
-        # Replies can be focused so ctrl+y copies their code; prompts cannot.
-        self.can_focus = message.role == "assistant"
+        # Focusable so the keys above (and ctrl+y on replies) act on this message.
+        self.can_focus = True
+        self.branch: tuple[int, int] | None = None  # (position, count) when several versions
         self.is_live = live or message.status is MessageStatus.STREAMING
         self._shown = ""  # the part of message.text already handed to the live Markdown
         self._sealed = 0  # how much of _shown went into snapshot widgets above the live one
@@ -239,6 +291,8 @@ class MessageView(Vertical):
         return self.message.role == "assistant"
 
     def compose(self) -> ComposeResult:
+        if self.branch is not None:
+            yield self._branch_nav()
         if not self.is_reply:
             text = strip_terminal_controls(self.message.text)
             yield Static(text, markup=False, classes="user-text")
@@ -532,6 +586,82 @@ class MessageView(Vertical):
         if event.button.has_class("retry"):
             event.stop()
             self.post_message(self.RetryRequested(self.message))
+        elif event.button.has_class("branch-prev") or event.button.has_class("branch-next"):
+            event.stop()
+            step = -1 if event.button.has_class("branch-prev") else 1
+            if self.check_action("branch", (step,)):
+                self.post_message(self.BranchRequested(self.message, step))
+
+    # --- versions (branches) and per-message actions ---------------------------------
+
+    def _branch_nav(self) -> Horizontal:
+        """ "‹ prompt 2/3 ›": only mounted on turns with several versions (few widgets
+        per message keep long conversations cheap)."""
+        return Horizontal(
+            Button("‹", classes="branch-prev", compact=True),
+            Static(self._branch_text(), classes="branch-label", markup=False),
+            Button("›", classes="branch-next", compact=True),
+            classes="branch-nav",
+        )
+
+    def _branch_text(self) -> str:
+        if self.branch is None:
+            return ""
+        position, count = self.branch
+        return f"{'reply' if self.is_reply else 'prompt'} {position}/{count}"
+
+    def show_branch(self, branch: tuple[int, int] | None) -> None:
+        """Show "‹ 2/3 ›" when this turn has several versions (edits, regenerations)."""
+        self.branch = branch
+        if not self.is_mounted:
+            return
+        navs = self.query(".branch-nav")
+        if branch is None:
+            navs.remove()
+        elif navs:
+            navs.first().query_one(".branch-label", Static).update(self._branch_text())
+        else:
+            self.mount(self._branch_nav(), before=0)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        message = self.message
+        finished = message.status is not MessageStatus.STREAMING
+        if action == "edit":
+            return not self.is_reply
+        if action == "regenerate":
+            return self.is_reply and finished
+        if action == "continue_reply":
+            return can_continue(message)
+        if action == "branch":
+            step = parameters[0] if parameters else 0
+            if self.branch is None or not isinstance(step, int):
+                return False
+            position, count = self.branch
+            return 1 <= position + step <= count
+        return True
+
+    def action_edit(self) -> None:
+        self.post_message(self.EditRequested(self.message))
+
+    def action_regenerate(self, choose_bot: bool) -> None:
+        self.post_message(self.RegenerateRequested(self.message, choose_bot))
+
+    def action_continue_reply(self) -> None:
+        self.post_message(self.ContinueRequested(self.message))
+
+    def action_branch(self, step: int) -> None:
+        self.post_message(self.BranchRequested(self.message, step))
+
+    def action_focus_neighbour(self, step: int) -> None:
+        parent = self.parent
+        if parent is None:
+            return
+        views = list(parent.query_children(MessageView))
+        index = views.index(self) + step
+        if 0 <= index < len(views):
+            views[index].focus()
+            views[index].scroll_visible(animate=False)
 
     # --- code blocks ------------------------------------------------------------------
 

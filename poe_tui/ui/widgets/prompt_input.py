@@ -14,9 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
+from poe_tui.core.conversation import Message as ChatMessage
 from poe_tui.ui.styles import load_css
 
 PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j or alt+enter: new line"
+EDITING_TITLE = "Editing an earlier prompt · Enter sends it as a new version · Esc cancels"
 
 
 class PromptInput(TextArea):
@@ -33,12 +35,16 @@ class PromptInput(TextArea):
     ]
 
     class Submitted(Message):
-        """The user sent `text` (already stripped, never empty)."""
+        """The user sent `text` (already stripped, never empty); `editing` is the earlier
+        prompt it replaces, when the user was editing one."""
 
-        def __init__(self, prompt_input: PromptInput, text: str) -> None:
+        def __init__(
+            self, prompt_input: PromptInput, text: str, editing: ChatMessage | None = None
+        ) -> None:
             super().__init__()
             self.prompt_input = prompt_input
             self.text = text
+            self.editing = editing
 
         @property
         def control(self) -> PromptInput:
@@ -57,6 +63,8 @@ class PromptInput(TextArea):
         self.sent_prompts: list[str] = []
         # Index into sent_prompts while browsing; None when editing a fresh draft.
         self._browse_index: int | None = None
+        self.editing: ChatMessage | None = None  # the earlier prompt being edited
+        self._draft_before_edit = ""
 
     def show_bot(self, bot_name: str) -> None:
         self.placeholder = PLACEHOLDER.format(bot=bot_name)
@@ -66,7 +74,29 @@ class PromptInput(TextArea):
         if not text:
             return
         self.remember(text)
-        self.post_message(self.Submitted(self, text))
+        self.post_message(self.Submitted(self, text, self.editing))
+
+    def begin_edit(self, message: ChatMessage) -> None:
+        """Put an earlier prompt in the editor; what was typed comes back on cancel."""
+        if self.editing is None:
+            self._draft_before_edit = self.text
+        self.editing = message
+        self.load_text(message.text)
+        self.move_cursor(self.document.end)
+        self.border_title = EDITING_TITLE
+        self.add_class("-editing")
+        self.focus()
+
+    def end_edit(self, *, restore_draft: bool) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.border_title = None
+        self.remove_class("-editing")
+        if restore_draft:
+            self.load_text(self._draft_before_edit)
+            self.move_cursor(self.document.end)
+        self._draft_before_edit = ""
 
     def action_newline(self) -> None:
         start, end = self.selection
@@ -91,6 +121,11 @@ class PromptInput(TextArea):
         self._browse_index = None
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.editing is not None:
+            event.stop()
+            event.prevent_default()
+            self.end_edit(restore_draft=True)
+            return
         if event.key in ("up", "down") and self._is_browsing_history():
             event.stop()
             event.prevent_default()
