@@ -79,14 +79,18 @@ class Conversation:
     # Custom parameter values for the current bot (only the ones the user set).
     parameters: dict[str, Any] = field(default_factory=dict)
 
-    def add_user_message(self, text: str) -> Message:
-        message = Message(
+    def new_prompt(self, text: str) -> Message:
+        """A user message with the bot, transport and parameters it goes out with."""
+        return Message(
             role="user",
             text=text,
             bot=self.bot,
             transport=self.transport,
             parameters=dict(self.parameters),
         )
+
+    def add_user_message(self, text: str) -> Message:
+        message = self.new_prompt(text)
         self.messages.append(message)
         if not self.titled:
             self.title = make_title(text)

@@ -78,7 +78,7 @@ def to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         completion_tokens=row[13],
         points=row[14],
         transport=row[15],
-        parameters=_json_object(row[16]),
+        parameters=json_object(row[16]),
     )
 
 
@@ -98,7 +98,7 @@ def _string_list(raw: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _json_object(raw: str | None) -> dict[str, Any]:
+def json_object(raw: str | None) -> dict[str, Any]:
     try:
         value = json.loads(raw or "{}")
     except ValueError:

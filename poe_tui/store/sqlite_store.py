@@ -42,6 +42,7 @@ from poe_tui.store.rows import (
     UPSERT_MESSAGE,
     Fingerprint,
     fingerprint,
+    json_object,
     message_params,
     writer_alive,
 )
@@ -402,7 +403,7 @@ class SqliteStore:
         return MessageExtras(
             parent_id=row[0],
             transport=row[1],
-            parameters=_json_object(row[2]),
+            parameters=json_object(row[2]),
             first_token_at=row[3],
             attachments=tuple(self.attachments_for(message_id)),
         )
@@ -498,13 +499,7 @@ class SqliteStore:
         old = conversation.messages[_index(conversation, message_id)]
         if old.role != "user":
             raise StoreError("Only your own messages can be edited.")
-        new = Message(
-            role="user",
-            text=text,
-            bot=conversation.bot,
-            transport=conversation.transport,
-            parameters=dict(conversation.parameters),
-        )
+        new = conversation.new_prompt(text)
         self._branch(conversation, message_id, new)
         return new
 
@@ -722,7 +717,7 @@ def _last_sent_with(
         "AND role = 'user' AND transport IS NOT NULL ORDER BY seq DESC LIMIT 1",
         (conversation_id,),
     ).fetchone()
-    return None if row is None else (str(row[0]), _json_object(row[1]))
+    return None if row is None else (str(row[0]), json_object(row[1]))
 
 
 def _link(conn: sqlite3.Connection, message_id: str, refs: Sequence[AttachmentRef]) -> None:
@@ -759,11 +754,3 @@ def json_text(value: object) -> str:
 
 def json_ids(messages: Sequence[Message]) -> str:
     return json_text([m.id for m in messages])
-
-
-def _json_object(raw: str | None) -> dict[str, Any]:
-    try:
-        value = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
