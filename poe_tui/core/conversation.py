@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, Protocol
 
+from poe_tui.core.attachments import MessageFile
 from poe_tui.core.messages import ChatMessage
 
 TITLE_LENGTH = 48
@@ -51,6 +52,8 @@ class Message:
     parameters: dict[str, Any] = field(default_factory=dict)
     # A `meta` event asked for plain text: show the reply without Markdown.
     plain_text: bool = False
+    # Files the user attached, or the bot sent back (issue 5).
+    attachments: list[MessageFile] = field(default_factory=list)
 
     @property
     def is_finished(self) -> bool:
