@@ -187,7 +187,7 @@ async def test_echo_acknowledges_files_on_every_transport(
     client: PoeClient, fake_poe: FakePoeServer, three_files: list[MessageFile], transport: Transport
 ) -> None:
     await client.list_models()  # the Anthropic route serves the demo bots that list it
-    uploader = Uploader(client.http, client._key, fake_poe.upload_url)
+    uploader = Uploader(client.http, client.require_key, fake_poe.upload_url)
     sender = FileSender(transport, uploader, f"conv-{transport}")
     history = await sender.with_files([ChatMessage("user", "what are these?")], [three_files])
     reply = await client.chat("echo", history, transport=transport)
@@ -204,7 +204,7 @@ async def test_echo_acknowledges_files_on_every_transport(
 async def test_native_uploads_then_sends_urls(
     client: PoeClient, fake_poe: FakePoeServer, three_files: list[MessageFile]
 ) -> None:
-    uploader = Uploader(client.http, client._key, fake_poe.upload_url)
+    uploader = Uploader(client.http, client.require_key, fake_poe.upload_url)
     before = fake_poe.state.count("/poe_api/file_upload_3RD_PARTY_POST")
     sender = FileSender(Transport.NATIVE, uploader, "native-conv")
     history = await sender.with_files([ChatMessage("user", "x")], [three_files])
