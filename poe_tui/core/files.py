@@ -13,6 +13,7 @@ import contextlib
 import errno
 import mimetypes
 import os
+import shlex
 import stat
 import unicodedata
 from collections.abc import AsyncIterator, Iterable
@@ -300,6 +301,34 @@ def expand_path(text: str, cwd: Path | None = None) -> Path:
     if not path.is_absolute():
         path = (cwd or Path.cwd()) / path
     return path
+
+
+MAX_PASTE_CHARS = 8192  # longer pastes are text, not a list of paths
+
+
+def split_paths(text: str) -> list[str]:
+    """Paths in a line as a shell would split them (terminals quote dropped files)."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return [text.strip()]
+
+
+def pasted_paths(text: str, cwd: Path | None = None) -> list[Path] | None:
+    """The files a paste names, when it is nothing but paths of existing files (what a
+    terminal pastes when files are dropped on it); None for any other text."""
+    if not text.strip() or len(text) > MAX_PASTE_CHARS:
+        return None
+    paths: list[Path] = []
+    for line in text.strip().splitlines():
+        for word in split_paths(line) if line.strip() else []:
+            if not word.startswith(("/", "~", "file://", "./", "../")):
+                return None
+            path = expand_path(word, cwd)
+            if not path.is_file():
+                return None
+            paths.append(path)
+    return paths or None
 
 
 async def check_file(path: Path, *, max_bytes: int = DEFAULT_MAX_MB * MB) -> LocalFile:

@@ -25,7 +25,15 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.conversation import ConversationStore, MemoryStore
 from poe_tui.core.models import ModelInfo
+from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
+
+
+def default_upload_url(base_url: str, settings: Settings, demo: bool) -> str:
+    """The local server's endpoint in demo mode, else the setting (POE_UPLOAD_URL wins)."""
+    from poe_tui.core.uploads import local_upload_url, resolve_upload_url
+
+    return local_upload_url(base_url) if demo else resolve_upload_url(settings.upload_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,17 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Send this conversation over /v1/messages (Claude bots only)",
         "set_transport('anthropic')",
     ),
+    # --- attachments (issue 5) ---
+    PaletteCommand(
+        "Attach file",
+        "Pick a file to send with the next prompt (or type /attach PATH)",
+        "attach_file",
+        "attach_file",
+    ),
+    PaletteCommand(
+        "Remove attachments", "Take every waiting file off the next prompt", "clear_attachments"
+    ),
+    # ---
     PaletteCommand(
         "Toggle sidebar", "Show or hide the balance sidebar", "toggle_sidebar", "toggle_sidebar"
     ),
@@ -147,6 +166,8 @@ class PoeApp(App[None]):
         config_problem: str | None = None,
         store_problem: str | None = None,
         clock: Callable[[], float] = time.time,
+        upload_url: str | None = None,
+        opener: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.base_url = base_url
@@ -159,6 +180,10 @@ class PoeApp(App[None]):
         self.config_problem = config_problem
         self.store_problem = store_problem
         self.clock = clock
+        # Attachments: where native uploads go, and how files are opened (tests pass
+        # a recorder; the real one starts the system viewer).
+        self.upload_url = upload_url or default_upload_url(base_url, settings, demo)
+        self.opener: Callable[[str], None] = opener or system_open
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
 

@@ -25,6 +25,7 @@ from textual.widgets import Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
 from poe_tui.core.anthropic_chat import require_claude
+from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import (
@@ -43,8 +44,10 @@ from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
 from poe_tui.core.usage import PointsEntry
+from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
 from poe_tui.ui.transports import sendable, transport_label
+from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
@@ -91,8 +94,9 @@ def apply_event(reply: Message, event: StreamEvent) -> None:
             reply.suggested_replies.append(text)
         case ThinkingDelta(text=text):
             reply.thinking += text
-        case FileOutput(url=url, name=name):
-            reply.text += f"\n\n[{name or url}]({url})\n"
+        case FileOutput(url=url, content_type=content_type, name=name):
+            # A file the bot sent: an attachment on the reply (fetched when it ends).
+            reply.attachments.append(MessageFile(name or "file", content_type, url=url))
         case Meta(content_type=content_type):
             reply.plain_text = content_type == "text/plain"
         case Usage():
@@ -119,6 +123,7 @@ def reset_for_retry(reply: Message, now: float) -> None:
     reply.error_title = reply.error_message = None
     reply.error_retryable = False
     reply.suggested_replies = []
+    reply.attachments = []
     reply.plain_text = False
     reply.prompt_tokens = reply.completion_tokens = reply.points = None
     reply.created_at = now
@@ -160,7 +165,7 @@ def match_cost(
     return min(candidates, key=lambda e: abs(e.creation_time_us - end_us), default=None)
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(AttachmentsMixin, Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -179,6 +184,7 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
         Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
+        Binding("ctrl+t", "attach_file", "Attach", show=False, id="attach_file"),
         # Priority: the prompt would otherwise see alt+digit first. Only live while
         # the prompt is empty and the latest reply has chips (see check_action).
         *(
@@ -223,11 +229,13 @@ class ChatScreen(Screen[None]):
             with Vertical(id="centre"):
                 yield Static(id="bot-header")
                 yield ConversationView(id="conversation")
+                yield AttachmentPanel(add_key=self.poe_app.key_for("attach_file"), id="attachments")
                 yield PromptInput(id="prompt")
             yield BalanceSidebar(id="sidebar")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.query_one(PromptInput).attach_pasted_paths = self.poe_app.settings.attach_pasted_paths
         self._apply_width(self.app.size.width)
         await self.query_one(ConversationView).show_conversation(self.conversation)
         self._show_bot()
@@ -349,9 +357,15 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
-        if self._may_send():
-            event.prompt_input.clear_prompt()
-            await self.send_text(event.text)
+        if await self.attach_command(event.text):  # "/attach PATH": files, not a prompt
+            return
+        if not self.attachment_panel.files:
+            if self._may_send():
+                event.prompt_input.clear_prompt()
+                await self.send_text(event.text)
+            return
+        if self._may_send() and not self.files_need_confirming(event.text):
+            await self.send_with_files(event.text)
 
     def _may_send(self) -> bool:
         """False (after saying why) while a reply streams or a parameter is invalid."""
@@ -377,11 +391,15 @@ class ChatScreen(Screen[None]):
             return False
         return True
 
-    async def send_text(self, text: str) -> None:
-        """Add `text` as the next prompt and stream the reply to it."""
+    async def send_text(self, text: str, files: list[MessageFile] | None = None) -> None:
+        """Add `text` (with kept `files`) as the next prompt and stream the reply to it."""
         await self.query(SuggestionChips).remove()
         await self._drop_empty_failure()
         user_message = self.conversation.add_user_message(text)
+        if files:
+            user_message.attachments = list(files)
+            self.poe_app.store.save(self.conversation)  # the row first: files link to it
+            self.link_files(user_message)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
         view.follow_bottom()
@@ -417,6 +435,11 @@ class ChatScreen(Screen[None]):
         history = job.conversation.history(upto=reply)
         last_save = time.monotonic()
         try:
+            try:
+                history = await self.with_files(job, history)  # uploads, or inline files
+            except PoeError as error:
+                apply_event(reply, StreamFailed(error))
+                return
             stream = self.poe_app.client.stream_chat(
                 reply.bot, history, transport=job.transport, parameters=job.parameters
             )
@@ -450,6 +473,7 @@ class ChatScreen(Screen[None]):
         job.conversation.touch()
         self.job = None
         self.poe_app.store.save(job.conversation)
+        await self.collect_reply_files(job)
         message_view = self.query_one(ConversationView).view_for(reply)
         if message_view is not None:
             await message_view.sync()
@@ -469,6 +493,7 @@ class ChatScreen(Screen[None]):
             return
         if job.conversation is self.conversation:
             self.query_one(PromptInput).restore_draft(job.draft)
+            self.call_later(self.restore_files, job)
 
     def action_cancel_reply(self) -> None:
         if self.job is not None and self.job.worker is not None:
