@@ -1,4 +1,4 @@
-"""The files waiting to go with the next prompt: a chip per file above the prompt.
+"""The files waiting to go with the next prompt: a chip (a line) per file above the prompt.
 
 Each chip shows the name, type and size (and a warning when the bot may not read that
 kind of file); its ✕ or Delete/Backspace while it has focus removes it. The last line
@@ -14,14 +14,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, Static
 
 from poe_tui.core.files import LocalFile, format_size, printable_name, type_label
 from poe_tui.ui.styles import load_css
-
-ICONS = {"image": "🖼", "audio": "♫", "video": "▶", "file": "📄"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +32,17 @@ class PendingFile:
 
 def chip_text(pending: PendingFile) -> str:
     file = pending.file
-    icon = "⚠" if pending.warning else ICONS.get(file.kind, "📄")
+    mark = "⚠ " if pending.warning else ""
     name = printable_name(file.name)
-    return f"{icon} {name} · {type_label(file.content_type)} · {format_size(file.size)}"
+    return f"{mark}{name} · {type_label(file.content_type)} · {format_size(file.size)}"
 
 
 def total_text(files: list[PendingFile], add_key: str) -> str:
     count = len(files)
     size = format_size(sum(p.file.size for p in files))
     noun = "file" if count == 1 else "files"
-    hint = f" · {add_key} adds more" if add_key else ""
-    return f"{count} {noun} · {size} in all · Del removes the focused one{hint}"
+    hint = f" · {add_key} adds" if add_key else ""
+    return f"{count} {noun}, {size} · Del or ✕ removes{hint}"
 
 
 class AttachmentChip(Horizontal):
@@ -91,7 +89,7 @@ class AttachmentPanel(Vertical):
         self.add_key = add_key
 
     def compose(self) -> ComposeResult:
-        yield Horizontal(classes="chips")
+        yield VerticalScroll(classes="chips", can_focus=False)
         yield Static("", classes="attachments-total", markup=False)
 
     def on_mount(self) -> None:
@@ -105,7 +103,7 @@ class AttachmentPanel(Vertical):
         if self.has(pending.file.path):
             return False
         self.files.append(pending)
-        await self.query_one(".chips", Horizontal).mount(AttachmentChip(pending))
+        await self.query_one(".chips", VerticalScroll).mount(AttachmentChip(pending))
         self._changed()
         return True
 

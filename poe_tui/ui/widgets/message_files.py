@@ -28,7 +28,6 @@ from poe_tui.core.files import format_size, printable_name, type_label
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.thumbnail import describe_image, preview
 
-ICONS = {"image": "🖼", "audio": "♫", "video": "▶"}
 PREVIEW_WIDTH = 40
 PREVIEW_ROWS = 10
 MAX_PREVIEW_BYTES = 8 * 1024 * 1024
@@ -36,8 +35,7 @@ BAR_CELLS = 20
 
 
 def file_line(file: MessageFile) -> str:
-    icon = ICONS.get(file.content_type.split("/", 1)[0], "📄")
-    parts = [f"{icon} {printable_name(file.name)}", type_label(file.content_type)]
+    parts = [f"• {printable_name(file.name)}", type_label(file.content_type)]
     if file.size is not None:
         parts.append(format_size(file.size))
     return " · ".join(parts)
