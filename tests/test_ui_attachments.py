@@ -155,7 +155,7 @@ async def test_panel_shows_chips_total_and_removes_by_key_and_click(
             "report.pdf · PDF · 25 B",
         ]
         total = str(panel(pilot).query_one(".attachments-total", Static).render())
-        assert total == "3 files, 1.2 KB · Del or ✕ removes · ctrl+t adds"
+        assert total == "3 files, 1.2 KB · Del or ✕ removes · ^t adds"
         # The same file twice is refused politely.
         assert not await screen.attach_path(folder / "notes.txt")
         await noted(pilot, "notes.txt is already attached.")
