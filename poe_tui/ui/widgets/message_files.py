@@ -169,6 +169,8 @@ class MessageFiles(Vertical):
         return list(self.query(FileRow))
 
     def show_progress(self, index: int, sent: int, total: int, cancel_key: str) -> None:
+        if not self.is_mounted:  # the conversation was switched away mid-upload
+            return
         rows = self.rows()
         if 0 <= index < len(rows):
             row = rows[index]
@@ -176,5 +178,7 @@ class MessageFiles(Vertical):
             row.set_status("" if done else progress_line(row.file.name, sent, total, cancel_key))
 
     def clear_progress(self) -> None:
+        if not self.is_mounted:
+            return
         for row in self.rows():
             row.set_status("")
