@@ -46,9 +46,6 @@ from poe_tui.core.messages import ChatMessage
 from poe_tui.core.uploads import Uploader
 from poe_tui.store.errors import StoreError
 from poe_tui.ui.file_keeper import FileKeeper, keeper_for
-from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
-from poe_tui.ui.screens.file_picker import FilePickerScreen
-from poe_tui.ui.screens.save_file import SaveFileScreen
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel, PendingFile
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
@@ -132,6 +129,8 @@ class AttachmentsMixin:
 
     @work(group="file-picker", exclusive=True, exit_on_error=False)
     async def pick_files(self) -> None:
+        from poe_tui.ui.screens.file_picker import FilePickerScreen  # lazy: first paint
+
         start = self._picker_dir or Path.cwd()
         paths = await self.app.push_screen_wait(FilePickerScreen(start))
         if not paths:
@@ -202,6 +201,8 @@ class AttachmentsMixin:
         warnings = [w for p in self.attachment_panel.files if (w := self._type_warning(p.file))]
         if not warnings:
             return False
+        from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
+
         screen = ConfirmFilesScreen(self.poe_app.display_name(self.conversation.bot), warnings)
         self.app.push_screen(screen, callback=lambda choice: self._confirmed(choice, text))
         return True
@@ -369,6 +370,8 @@ class AttachmentsMixin:
 
     @work(group="save-file", exclusive=True, exit_on_error=False)
     async def save_file(self, message: Message, file: MessageFile) -> None:
+        from poe_tui.ui.screens.save_file import SaveFileScreen
+
         folder = self._save_dir or download_dir(self.poe_app.settings)
         chosen = await self.app.push_screen_wait(SaveFileScreen(file.name, folder))
         if chosen is None:
