@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--show-thinking", action="store_true", help="print the bot's thinking on stderr"
     )
+    ask.add_argument(
+        "--attach",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="attach a file (repeatable); uploaded on the native API, inline on the others",
+    )
+    ask.add_argument(
+        "--attach-anyway",
+        action="store_true",
+        help="send files even of a type the bot does not list among its inputs",
+    )
 
     models = commands.add_parser("models", parents=[common], help="list models and prices")
     models.add_argument("--search", metavar="TEXT", help="only models matching TEXT")
@@ -147,7 +159,7 @@ def _with_client(
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
-    from poe_tui.commands.ask import read_prompt, run_ask
+    from poe_tui.commands.ask import AttachOptions, read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
     from poe_tui.core.parameters import parse_assignments
     from poe_tui.core.transport import Transport
@@ -170,6 +182,9 @@ def cmd_ask(args: argparse.Namespace) -> None:
                 params=params,
                 show_thinking=args.show_thinking,
                 store=store,
+                attach=AttachOptions(
+                    args.attach, conn.upload_url, conn.max_attachment_bytes, args.attach_anyway
+                ),
             )
         finally:
             if store is not None:

@@ -18,6 +18,8 @@ APP_NAME = "poe-tui"
 DEFAULT_BASE_URL = "https://api.poe.com"
 DEFAULT_BOT = "gpt-5-mini"
 DEMO_BOT = "demo-showcase"
+DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/file_upload_3RD_PARTY_POST"
+DEFAULT_MAX_ATTACHMENT_MB = 50
 
 
 class ConfigError(Exception):
@@ -42,6 +44,14 @@ def data_dir() -> Path:
     return user_data_path(APP_NAME, appauthor=False)
 
 
+def download_dir(settings: Settings) -> Path:
+    """Where bots' files are saved by default: the setting, else ~/Downloads, else home."""
+    if settings.download_dir.strip():
+        return Path(settings.download_dir).expanduser()
+    downloads = Path.home() / "Downloads"
+    return downloads if downloads.is_dir() else Path.home()
+
+
 def config_path() -> Path:
     return config_dir() / "config.toml"
 
@@ -55,6 +65,11 @@ class Settings:
     theme: str = "textual-dark"
     show_sidebar: bool = True
     keybindings: dict[str, str] = field(default_factory=dict)
+    # Attachments (issue 5). POE_UPLOAD_URL overrides upload_url for one run.
+    upload_url: str = DEFAULT_UPLOAD_URL
+    max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB
+    download_dir: str = ""  # where bots' files are saved; "" = ~/Downloads (or home)
+    attach_pasted_paths: bool = True  # a pasted path of an existing file attaches it
 
 
 # TOML layout: table -> {toml key: (Settings field, expected type, description)}
@@ -63,9 +78,13 @@ _LAYOUT: dict[str, dict[str, tuple[str, type | tuple[type, ...], str]]] = {
         "base_url": ("base_url", str, 'a URL such as "https://api.poe.com"'),
         "connect_timeout": ("connect_timeout", (int, float), "a number of seconds"),
         "read_timeout": ("read_timeout", (int, float), "a number of seconds"),
+        "upload_url": ("upload_url", str, "the URL of Poe's file upload endpoint"),
     },
     "chat": {
         "default_bot": ("default_bot", str, 'a bot name such as "gpt-5-mini"'),
+        "max_attachment_mb": ("max_attachment_mb", (int, float), "a size in megabytes"),
+        "download_dir": ("download_dir", str, 'a folder such as "~/Downloads"'),
+        "attach_pasted_paths": ("attach_pasted_paths", bool, "true or false"),
     },
     "ui": {
         "theme": ("theme", str, 'a Textual theme name such as "textual-dark"'),
@@ -115,6 +134,10 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
             field_name, expected, description = keys[key]
             _check(path, f"{table_name}.{key}", value, expected, description)
             values[field_name] = value
+    if values.get("max_attachment_mb", 1) <= 0:
+        raise ConfigError(
+            f"{path}: 'chat.max_attachment_mb' should be a size in megabytes above 0."
+        )
     if "keybindings" in data:
         values["keybindings"] = _parse_keybindings(path, data["keybindings"])
     unknown = set(data) - set(_LAYOUT) - {"keybindings"}

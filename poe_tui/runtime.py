@@ -30,6 +30,19 @@ class Connection:
     def key(self) -> ApiKey | None:
         return self.found_key.key
 
+    @property
+    def upload_url(self) -> str:
+        """Poe's upload endpoint (setting, POE_UPLOAD_URL); the local server's in demo."""
+        from poe_tui.core.uploads import local_upload_url, resolve_upload_url
+
+        if self.demo:
+            return local_upload_url(self.base_url)
+        return resolve_upload_url(self.settings.upload_url)
+
+    @property
+    def max_attachment_bytes(self) -> int:
+        return int(self.settings.max_attachment_mb * 1024 * 1024)
+
     def client(self) -> PoeClient:
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
         return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts)

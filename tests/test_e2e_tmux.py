@@ -187,3 +187,33 @@ def test_ask_prints_to_a_terminal(tmux: Tmux) -> None:
     output = tmux.everything()
     assert "You said: hello" in output
     assert "Traceback" not in output
+
+
+def test_attach_a_file_and_the_echo_bot_acknowledges_it(tmux: Tmux, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("remember the milk\n")
+    tmux.start([sys.executable, "-m", "poe_tui", "--demo"])
+    wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
+    tmux.keys("F2")
+    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
+    tmux.keys("echo", literal=True)
+    tmux.keys("Enter")
+    wait_for(tmux, "the echo bot chosen", lambda s: "Message Echo" in s)
+
+    tmux.keys(f"/attach {notes}", literal=True)
+    tmux.keys("Enter")
+    wait_for(tmux, "the file's chip", lambda s: "notes.txt · text · 18 B" in s)
+    tmux.keys("what is in this file?", literal=True)
+    tmux.keys("Enter")
+    screen = wait_for(
+        tmux,
+        "the echo bot acknowledging the file",
+        lambda s: "notes.txt (text/plain, 18 B)" in s,
+    )
+    assert "You said: what is in this file?" in screen
+    assert "1 file, 18 B" not in screen  # the panel emptied when the prompt was sent
+    assert "Traceback" not in screen
+
+    tmux.keys("C-q")
+    assert wait_exit(tmux) == 0
+    assert "Traceback" not in tmux.everything()

@@ -206,7 +206,8 @@ def test_content_parts_and_unknown_keys_are_recorded_and_echoed(
     response = client.post(CHAT, headers=KEY, json=body)
     content = response.json()["choices"][0]["message"]["content"]
     assert content.startswith("You said: look at these\n\n")
-    assert "image-1.png (image/png)" in content and "notes.pdf (application/pdf)" in content
+    assert "image-1.png (image/png, 8 B)" in content
+    assert "notes.pdf (application/pdf, 5 B)" in content
     assert "thinking_budget=2048" in content and "web_search=true" in content
     assert "temperature" not in content  # a standard key, not a bot parameter
     record = server.state.requests_to(CHAT)[-1]

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterable, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import fastapi_poe as fp
+import httpx
 import pytest
 from loopback import LoopbackServer
 from sse_starlette import ServerSentEvent
@@ -23,6 +25,7 @@ from sse_starlette import ServerSentEvent
 from poe_tui.core import errors as e
 from poe_tui.core import native
 from poe_tui.core.apikey import ApiKey
+from poe_tui.core.attachments import FileSender, MessageFile
 from poe_tui.core.client import PoeClient
 from poe_tui.core.events import (
     Done,
@@ -35,8 +38,10 @@ from poe_tui.core.events import (
     TextDelta,
     ThinkingDelta,
 )
+from poe_tui.core.files import check_file
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.transport import Transport
+from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
 
 KEY = ApiKey("fidelity-native-key")
@@ -119,6 +124,15 @@ class RecordBot(fp.PoeBot):
         yield fp.PartialResponse(text="recorded")
 
 
+class AttachEchoBot(fp.PoeBot):
+    """Says back the attachments it received on the last message, one per line."""
+
+    async def get_response(self, request: fp.QueryRequest) -> Reply:
+        files = request.query[-1].attachments
+        lines = [f"{a.name} | {a.content_type} | {a.url}" for a in files] or ["no files"]
+        yield fp.PartialResponse(text="\n".join(lines))
+
+
 BOTS: dict[str, fp.PoeBot] = {
     "Stream": StreamBot(),
     "Replace": ReplaceBot(),
@@ -131,6 +145,7 @@ BOTS: dict[str, fp.PoeBot] = {
     "TooLong": error_bot(None, allow_retry=False, error_type="user_message_too_long")(),
     "Crash": CrashBot(),
     "Record": RecordBot(should_insert_attachment_messages=False),
+    "AttachEcho": AttachEchoBot(should_insert_attachment_messages=False),
     "Keyed": StreamBot(access_key="k" * 32),
 }
 
@@ -328,3 +343,31 @@ async def test_fastapi_poe_client_sees_our_failures_too(
     assert json.loads(str(info.value))["text"] in error.message
     if retryable:
         assert not isinstance(info.value, fp.BotErrorNoRetry)
+
+
+# --- uploads: files go to the upload endpoint, their URLs to a real fastapi-poe bot ---------
+
+
+async def test_uploaded_files_reach_a_fastapi_poe_bot(
+    client: PoeClient, fake_poe: FakePoeServer, tmp_path: Path
+) -> None:
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF-1.7 the plan")
+    (tmp_path / "notes.txt").write_text("remember the milk")
+    files = [
+        MessageFile.from_local(await check_file(tmp_path / n)) for n in ("plan.pdf", "notes.txt")
+    ]
+    # Poe's upload endpoint here is the local server's; the bot is a real fastapi-poe one.
+    async with httpx.AsyncClient() as http:
+        uploader = Uploader(http, lambda: KEY, fake_poe.upload_url)
+        sender = FileSender(NATIVE, uploader, "fidelity")
+        history = await sender.with_files([ChatMessage("user", "read these")], [files])
+        reply = await client.chat("AttachEcho", history, transport=NATIVE)
+        received = [line.split(" | ") for line in reply.text.splitlines()]
+        assert [(name, kind) for name, kind, _url in received] == [
+            ("plan.pdf", "application/pdf"),
+            ("notes.txt", "text/plain"),
+        ]
+        contents = [(await http.get(url)).content for _name, _kind, url in received]
+    assert contents == [b"%PDF-1.7 the plan", b"remember the milk"]
+    upload = fake_poe.state.requests_to("/poe_api/file_upload_3RD_PARTY_POST")[-1]
+    assert upload.headers["authorization"] == KEY.reveal()

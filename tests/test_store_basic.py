@@ -77,7 +77,7 @@ def test_list_conversations_newest_first_same_objects(store: SqliteStore) -> Non
     store.save(first)
     listed = store.list_conversations()
     assert [c.id for c in listed] == [first.id, second.id]
-    assert listed[0] is first  # like MemoryStore: the objects the UI holds
+    assert listed[0] is first  # the objects the UI holds, not copies
     assert store.list_conversations()[1] is second
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from poe_tui.commands.attach import check_attachments, stored_refs, with_attachments
 from poe_tui.commands.output import CommandError, safe
 from poe_tui.core.client import PoeClient
 from poe_tui.core.conversation import Conversation, MessageStatus
@@ -32,6 +34,7 @@ from poe_tui.core.events import (
     ThinkingDelta,
     Usage,
 )
+from poe_tui.core.files import LocalFile
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.parameters import guess_parameters, validate_parameters
 from poe_tui.core.transport import Transport
@@ -40,6 +43,16 @@ from poe_tui.store import SqliteStore
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
 REPLACED_MARK = "[replaced]"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachOptions:
+    """`--attach` files and how to send them."""
+
+    paths: Sequence[str] = ()
+    upload_url: str = ""
+    max_bytes: int = 50 * 1024 * 1024
+    anyway: bool = False
 
 
 def read_prompt(args: argparse.Namespace) -> str:
@@ -139,11 +152,16 @@ class ReplyLog:
         prompt: str,
         transport: Transport,
         parameters: dict[str, Any],
+        files: Sequence[LocalFile] = (),
     ) -> None:
         conversation = Conversation(bot=bot)
         prompt_message = conversation.add_user_message(prompt)
         store.save_user_message(
-            conversation, prompt_message, transport=transport.value, parameters=parameters
+            conversation,
+            prompt_message,
+            transport=transport.value,
+            parameters=parameters,
+            attachments=stored_refs(store, files),
         )
         self.reply = conversation.start_reply()
         self.writer = store.reply_writer(
@@ -182,28 +200,35 @@ async def run_ask(
     params: Mapping[str, str] | None = None,
     show_thinking: bool = False,
     store: SqliteStore | None = None,
+    attach: AttachOptions | None = None,
 ) -> None:
     """Ask once; with a `store`, the exchange is kept in the history."""
+    attach = attach or AttachOptions()
     parameters = await resolve_parameters(client, bot, params or {}, transport)
-    log = ReplyLog(store, bot, prompt, transport, parameters) if store else None
+    files = await check_attachments(
+        client, bot, attach.paths, max_bytes=attach.max_bytes, anyway=attach.anyway
+    )
+    messages = await with_attachments(
+        client, [ChatMessage("user", prompt)], files, transport, attach.upload_url
+    )
+    log = ReplyLog(store, bot, prompt, transport, parameters, files) if store else None
     if log is None:
-        await _ask(client, bot, prompt, stream, transport, parameters, show_thinking, None)
+        await _ask(client, bot, messages, stream, transport, parameters, show_thinking, None)
         return
     with log.writer:  # an escaping error or Ctrl-C marks the reply failed or stopped
-        await _ask(client, bot, prompt, stream, transport, parameters, show_thinking, log)
+        await _ask(client, bot, messages, stream, transport, parameters, show_thinking, log)
 
 
 async def _ask(
     client: PoeClient,
     bot: str,
-    prompt: str,
+    messages: list[ChatMessage],
     stream: bool,
     transport: Transport,
     parameters: dict[str, Any],
     show_thinking: bool,
     log: ReplyLog | None,
 ) -> None:
-    messages = [ChatMessage("user", prompt)]
     printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
     if not stream:
         events = _whole_reply(client, bot, messages, parameters, transport)

@@ -7,9 +7,11 @@ Anthropic's `thinking` block); `max_output_tokens` becomes `max_tokens`.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
 import httpx
 from httpx_sse import ServerSentEvent
@@ -30,6 +32,7 @@ from poe_tui.core.events import (
     ThinkingDelta,
     Usage,
 )
+from poe_tui.core.files import is_text
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.network import network_error
@@ -44,7 +47,7 @@ DEFAULT_MAX_TOKENS = 4096
 MIN_THINKING_BUDGET = 1024  # Anthropic refuses smaller budgets
 THINKING_PARAMETER = "thinking_budget"
 MAX_TOKENS_PARAMETER = "max_output_tokens"
-_DOCUMENT_TYPES = frozenset({"application/pdf", "text/plain"})
+_DOCUMENT_TYPES = frozenset({"application/pdf"})  # text files go as plain-text sources
 
 
 # --- which bots, which parameters ---------------------------------------------------
@@ -111,14 +114,29 @@ def _source(attachment: Attachment) -> dict[str, Any]:
     return {"type": "url", "url": url}
 
 
+def _text_source(attachment: Attachment) -> dict[str, Any]:
+    """A text file as Anthropic's plain-text document source (base64 is for PDFs only)."""
+    header, _, data = attachment.url.partition(",")
+    if not attachment.url.startswith("data:"):
+        raise UnsupportedTransportError(
+            f"The Anthropic-compatible API takes text files inline, not a link to "
+            f"{attachment.name}; send it with the native transport."
+        )
+    raw = base64.b64decode(data) if header.endswith(";base64") else unquote_to_bytes(data)
+    return {"type": "text", "media_type": "text/plain", "data": raw.decode("utf-8", "replace")}
+
+
 def _block(attachment: Attachment) -> dict[str, Any]:
-    if attachment.content_type.startswith("image/"):
+    content_type = attachment.content_type
+    if content_type.startswith("image/"):
         return {"type": "image", "source": _source(attachment)}
-    if attachment.content_type in _DOCUMENT_TYPES:
+    if content_type in _DOCUMENT_TYPES:
         return {"type": "document", "source": _source(attachment), "title": attachment.name}
+    if is_text(content_type):
+        return {"type": "document", "source": _text_source(attachment), "title": attachment.name}
     raise UnsupportedTransportError(
-        f"The Anthropic-compatible API takes images and PDFs, not {attachment.name} "
-        f"({attachment.content_type}); send it with the native transport."
+        f"The Anthropic-compatible API takes images, PDFs and text, not {attachment.name} "
+        f"({content_type}); send it with the native transport."
     )
 
 

@@ -115,6 +115,10 @@ class PoeClient:
             )
         return self.api_key
 
+    def require_key(self) -> ApiKey:
+        """The key, or an AuthenticationError saying how to set one."""
+        return self._key()
+
     def auth(self) -> BearerAuth:
         return BearerAuth(self._key())
 

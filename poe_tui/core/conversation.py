@@ -1,8 +1,8 @@
 """Conversations as plain data, shaped so a store can plug in.
 
 The UI keeps the text here, not in widgets (DESIGN.md section 4): a widget shows a
-`Message`, and a store (SQLite, a later issue) persists `Conversation`s through the
-`ConversationStore` protocol. `MemoryStore` keeps them for one run.
+`Message`, and a store persists `Conversation`s through the
+`ConversationStore` protocol (`store.SqliteStore`, in a file or in memory).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, Protocol
 
+from poe_tui.core.attachments import MessageFile
 from poe_tui.core.messages import ChatMessage
 
 TITLE_LENGTH = 48
@@ -58,6 +59,8 @@ class Message:
     parameters: dict[str, Any] = field(default_factory=dict)
     # A `meta` event asked for plain text: show the reply without Markdown.
     plain_text: bool = False
+    # Files the user attached, or the bot sent back (issue 5).
+    attachments: list[MessageFile] = field(default_factory=list)
 
     @property
     def is_finished(self) -> bool:
@@ -145,7 +148,7 @@ def make_title(prompt: str) -> str:
 
 
 class ConversationStore(Protocol):
-    """Where conversations live. The SQLite store (a later issue) implements this."""
+    """Where conversations live; `store.SqliteStore` implements this."""
 
     def list_conversations(self) -> list[Conversation]:
         """Newest activity first."""
@@ -156,19 +159,3 @@ class ConversationStore(Protocol):
         ...
 
     def delete(self, conversation_id: str) -> None: ...
-
-
-class MemoryStore:
-    """Keeps conversations for this run only."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, Conversation] = {}
-
-    def list_conversations(self) -> list[Conversation]:
-        return sorted(self._items.values(), key=lambda c: c.updated_at, reverse=True)
-
-    def save(self, conversation: Conversation) -> None:
-        self._items[conversation.id] = conversation
-
-    def delete(self, conversation_id: str) -> None:
-        self._items.pop(conversation_id, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from dataclasses import dataclass
 from typing import Any
@@ -118,4 +119,18 @@ def _attachment(block: Any, number: int) -> Attachment | None:
     if not isinstance(media_type, str):
         raise BadRequest(f"{block['type']}.source.media_type: Field required")
     extension = mimetypes.guess_extension(media_type) or ".bin"
-    return Attachment(title or f"{block['type']}-{number}{extension}", media_type)
+    name = title or f"{block['type']}-{number}{extension}"
+    return Attachment(name, media_type, size=_source_size(source))
+
+
+def _source_size(source: dict[str, Any]) -> int | None:
+    """Bytes in a base64 or plain-text source (Anthropic's two inline forms)."""
+    data = source.get("data")
+    if not isinstance(data, str):
+        return None
+    if source.get("type") == "text":
+        return len(data.encode("utf-8"))
+    try:
+        return len(base64.b64decode(data, validate=False))
+    except ValueError:
+        return None

@@ -146,7 +146,14 @@ async def create_message(request: Request) -> Response:
 
 async def respond(call: Call, parsed: MessagesRequest, model: Model) -> Response:
     params = {"thinking_budget": parsed.thinking_budget} if parsed.thinking_budget else {}
-    bot_request = BotRequest(model, parsed.model, parsed.messages, parsed.attachments, params)
+    bot_request = BotRequest(
+        model,
+        parsed.model,
+        parsed.messages,
+        parsed.attachments,
+        params,
+        server_url=str(call.request.base_url),
+    )
     pieces = bot_for(model)(bot_request, Pace(call.config.speed))
     failed, taken = await open_reply(pieces)
     if failed is not None:

@@ -19,6 +19,7 @@ from poe_tui.fakepoe import (
     models_routes,
     native_routes,
     openai_routes,
+    upload_routes,
     usage_routes,
 )
 from poe_tui.fakepoe.common import JSON_TYPE, ServerConfig, openai_error_body
@@ -31,6 +32,7 @@ ROUTE_MODULES: tuple[ModuleType, ...] = (
     usage_routes,
     native_routes,
     anthropic_routes,
+    upload_routes,
 )
 
 

@@ -95,6 +95,21 @@ class Attachment:
     name: str
     content_type: str
     url: str | None = None
+    size: int | None = None  # bytes, when the server can tell (inline data, its uploads)
+
+    def describe(self) -> str:
+        """`name (type, size)`, as the echo bot acknowledges a file."""
+        if self.size is None:
+            return f"{self.name} ({self.content_type})"
+        return f"{self.name} ({self.content_type}, {human_size(self.size)})"
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,7 @@ class BotRequest:
     messages: tuple[BotMessage, ...]
     attachments: tuple[Attachment, ...] = ()  # those on the last user message
     parameters: dict[str, Any] = field(default_factory=dict)
+    server_url: str = ""  # this server's root, for bots that send back files it serves
 
     @property
     def last_user_text(self) -> str:
@@ -164,7 +180,7 @@ def echo_text(request: BotRequest) -> str:
     repeat = request.parameters.get("repeat", 1)
     times = int(repeat) if isinstance(repeat, int | float) and 1 <= repeat <= 5 else 1
     lines = [f"You said: {said}"] * times
-    files = ", ".join(f"{a.name} ({a.content_type})" for a in request.attachments) or "none"
+    files = ", ".join(a.describe() for a in request.attachments) or "none"
     params = ", ".join(
         f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(request.parameters.items())
     )
@@ -293,6 +309,24 @@ async def demo_thinking(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]
         yield piece
 
 
+DEMO_IMAGE_NAME = "demo-image.png"
+DEMO_IMAGE_PATH = "/poe_api/demo/demo-image.png"
+
+
+def image_caption(request: BotRequest) -> str:
+    prompt = " ".join(request.last_user_text.split())[:80] or "a picture"
+    return f"Here is your image for “{prompt}” (a demo picture; real image bots draw one)."
+
+
+async def demo_image(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    """An image bot: a caption, then the picture as a file (a Markdown image link on
+    the APIs without file events, as Poe's media bots answer there)."""
+    async for piece in stream_text(image_caption(request), pace):
+        yield piece
+    url = request.server_url.rstrip("/") + DEMO_IMAGE_PATH
+    yield SendFile(url, "image/png", DEMO_IMAGE_NAME)
+
+
 def failing(failure: failures.Failure) -> Bot:
     """A bot that fails before saying anything."""
 
@@ -326,6 +360,7 @@ BOTS: dict[str, Bot] = {
     "demo-suggest": demo_suggest,
     "demo-replace": demo_replace,
     "demo-thinking": demo_thinking,
+    "demo-image": demo_image,
     "fail-auth": failing(failures.AUTHENTICATION),
     "fail-points": failing(failures.INSUFFICIENT_POINTS),
     "fail-notfound": fail_not_found,

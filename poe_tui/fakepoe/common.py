@@ -21,6 +21,7 @@ from poe_tui.fakepoe.failures import Failure
 from poe_tui.fakepoe.state import FakePoeState, RecordedRequest
 
 JSON_TYPE = "application/json; charset=utf-8"
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 OPENAI_VERSION = "2020-10-01"
 FAIL_HEADER = "x-fakepoe-fail"
 
@@ -29,6 +30,7 @@ FAIL_HEADER = "x-fakepoe-fail"
 class ServerConfig:
     speed: float = 1.0
     api_key: str | None = None  # None: any non-empty key works (demo mode)
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES  # larger uploads get a 413
     # Set by FakePoeServer.stop(): replies in flight drop at their next piece, so the
     # server stops at once instead of waiting on (or cancelling) a slow stream.
     closing: threading.Event = field(default_factory=threading.Event, compare=False)

@@ -14,7 +14,7 @@ import json
 import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from starlette.requests import Request
@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.bots import (
+    Attachment,
     BotRequest,
     Drop,
     Fail,
@@ -46,6 +47,7 @@ from poe_tui.fakepoe.transport import (
     open_reply,
     replay,
 )
+from poe_tui.fakepoe.upload_routes import uploaded_size
 
 STYLE_HEADER = "x-fakepoe-sse"
 SSE_HEADERS = {"cache-control": "no-store", "x-accel-buffering": "no"}
@@ -149,6 +151,13 @@ async def bot_endpoint(request: Request) -> Response:
     return await respond(call, request.path_params["name"], query)
 
 
+def with_sizes(call: Call, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
+    """Attachments by URL, with the size of those this server holds (its uploads)."""
+    return tuple(
+        replace(a, size=uploaded_size(call.request, a.url)) if a.url else a for a in attachments
+    )
+
+
 async def _failing(failure: Failure) -> AsyncIterator[Piece]:
     yield Fail(failure)
 
@@ -158,7 +167,14 @@ def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> A
         return _failing(failures.model_not_found(name))
     if not model.is_free and call.state.snapshot_balance() <= 0:
         return _failing(failures.INSUFFICIENT_POINTS)
-    bot_request = BotRequest(model, name, query.messages, query.attachments, query.parameters)
+    bot_request = BotRequest(
+        model,
+        name,
+        query.messages,
+        with_sizes(call, query.attachments),
+        query.parameters,
+        server_url=str(call.request.base_url),
+    )
     return bot_for(model)(bot_request, Pace(call.config.speed))
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.bots import Attachment, BotMessage
@@ -132,6 +133,19 @@ def _part(part: Any, where: str, number: int) -> tuple[str | None, Attachment | 
     return None, None  # audio and future part types: tolerated, like most unknown fields
 
 
+def data_url_size(url: str) -> int | None:
+    """How many bytes a `data:` URL holds (None when it is not a readable one)."""
+    header, sep, data = url.partition(",")
+    if not sep or not header.startswith("data:"):
+        return None
+    if header.endswith(";base64"):
+        try:
+            return len(base64.b64decode(data, validate=False))
+        except ValueError:
+            return None
+    return len(unquote_to_bytes(data))
+
+
 def _data_url_type(url: str) -> str | None:
     if not url.startswith("data:"):
         return None
@@ -145,7 +159,7 @@ def _image(value: Any, where: str, number: int) -> Attachment:
     data_type = _data_url_type(url)
     if data_type is not None:
         extension = mimetypes.guess_extension(data_type) or ".bin"
-        return Attachment(f"image-{number}{extension}", data_type)
+        return Attachment(f"image-{number}{extension}", data_type, size=data_url_size(url))
     name = urlparse(url).path.rsplit("/", 1)[-1] or f"image-{number}"
     return Attachment(name, mimetypes.guess_type(name)[0] or "image/jpeg", url)
 
@@ -157,4 +171,5 @@ def _file(value: Any, where: str, number: int) -> Attachment:
     if data_type is None:
         raise BadRequest(f"`{where}.file.file_data` must be a data URL.")
     name = value.get("filename")
-    return Attachment(name if isinstance(name, str) and name else f"file-{number}", data_type)
+    name = name if isinstance(name, str) and name else f"file-{number}"
+    return Attachment(name, data_type, size=data_url_size(value["file_data"]))

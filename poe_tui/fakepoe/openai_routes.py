@@ -145,7 +145,14 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def respond(call: Call, chat: ChatRequest, model: Model) -> Response:
-    bot_request = BotRequest(model, chat.model, chat.messages, chat.attachments, chat.extra)
+    bot_request = BotRequest(
+        model,
+        chat.model,
+        chat.messages,
+        chat.attachments,
+        chat.extra,
+        server_url=str(call.request.base_url),
+    )
     pieces = bot_for(model)(bot_request, Pace(call.config.speed))
     failed, taken = await open_reply(pieces)
     if failed is not None:

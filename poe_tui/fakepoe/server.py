@@ -16,7 +16,7 @@ from types import TracebackType
 import uvicorn
 
 from poe_tui.fakepoe.app import build_app
-from poe_tui.fakepoe.common import ServerConfig
+from poe_tui.fakepoe.common import DEFAULT_MAX_UPLOAD_BYTES, ServerConfig
 from poe_tui.fakepoe.state import DEFAULT_BALANCE, FakePoeState
 from poe_tui.fakepoe.transport import quiet_intentional_drops
 
@@ -35,9 +35,10 @@ class FakePoeServer:
         api_key: str | None = None,
         *,
         port: int = 0,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
     ) -> None:
         self.state = FakePoeState(balance)
-        self.config = ServerConfig(speed=speed, api_key=api_key)
+        self.config = ServerConfig(speed=speed, api_key=api_key, max_upload_bytes=max_upload_bytes)
         self.app = build_app(self.state, self.config)
         self._port = port
         self._socket: socket.socket | None = None
@@ -45,6 +46,11 @@ class FakePoeServer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._bound_port: int | None = None
+
+    @property
+    def upload_url(self) -> str:
+        """Where this server takes uploads (poe-api.md section 2)."""
+        return f"{self.base_url}/poe_api/file_upload_3RD_PARTY_POST"
 
     @property
     def base_url(self) -> str:

@@ -49,6 +49,16 @@ class RecordedRequest:
 
 
 @dataclass(frozen=True)
+class StoredUpload:
+    """A file sent to the upload endpoint, served back at its attachment URL."""
+
+    id: str
+    name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     """One row of `/usage/points_history` (§6.2)."""
 
@@ -86,6 +96,7 @@ class FakePoeState:
         self.history: list[HistoryEntry] = seeded_history() if seed_history else []
         self.requests: list[RecordedRequest] = []
         self.counters: Counter[str] = Counter()
+        self.uploads: dict[str, StoredUpload] = {}
 
     def record(self, request: RecordedRequest) -> RecordedRequest:
         with self._lock:
@@ -127,6 +138,16 @@ class FakePoeState:
                 start = ids.index(starting_after) + 1
             page = self.history[start : start + limit]
             return page, start + limit < len(self.history)
+
+    def add_upload(self, name: str, content_type: str, data: bytes) -> StoredUpload:
+        upload = StoredUpload(new_query_id(), name, content_type, data)
+        with self._lock:
+            self.uploads[upload.id] = upload
+        return upload
+
+    def upload(self, upload_id: str) -> StoredUpload | None:
+        with self._lock:
+            return self.uploads.get(upload_id)
 
     def snapshot_balance(self) -> int:
         with self._lock:

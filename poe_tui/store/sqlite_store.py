@@ -31,6 +31,7 @@ from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.store import queries as q
 from poe_tui.store.blobs import BlobDir
 from poe_tui.store.errors import AlreadyExists, AmbiguousId, NotFound, StoreBusy, StoreError
+from poe_tui.store.message_files import attach_files
 from poe_tui.store.models import (
     AttachmentRef,
     BranchInfo,
@@ -192,7 +193,7 @@ class SqliteStore:
     def list_conversations(self) -> list[Conversation]:
         """Unarchived conversations, newest activity first, each loaded in full once.
 
-        The same objects come back on every call, as with MemoryStore. A UI with many
+        The same objects come back on every call (those the UI holds). A UI with many
         long conversations should list `summaries()` and `load(..., last_n=...)` instead.
         """
         return [self._live.get(s.id) or self.load(s.id) for s in self.summaries()]
@@ -343,6 +344,7 @@ class SqliteStore:
                 raise NotFound(f"No conversation {conversation_id}.")
             leaf = q.active_leaf(conn, conversation_id)
             messages = q.path_up(conn, leaf, last_n) if leaf else []
+            attach_files(conn, self.blobs, messages)
             sent_with = _last_sent_with(conn, conversation_id)
         conversation = Conversation(
             bot=row[3],
@@ -371,6 +373,7 @@ class SqliteStore:
             if owner is None or owner[0] != conversation_id:
                 raise NotFound(f"No message {before_message_id} in {conversation_id}.")
             messages = q.path_up(conn, owner[1], n) if owner[1] else []
+            attach_files(conn, self.blobs, messages)
         self._written.update({m.id: fingerprint(conversation_id, m) for m in messages})
         return messages
 

@@ -25,7 +25,15 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.models import ModelInfo
 from poe_tui.store import SqliteStore
+from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
+
+
+def default_upload_url(base_url: str, settings: Settings, demo: bool) -> str:
+    """The local server's endpoint in demo mode, else the setting (POE_UPLOAD_URL wins)."""
+    from poe_tui.core.uploads import local_upload_url, resolve_upload_url
+
+    return local_upload_url(base_url) if demo else resolve_upload_url(settings.upload_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,17 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "Send this conversation over /v1/messages (Claude bots only)",
         "set_transport('anthropic')",
     ),
+    # --- attachments (issue 5) ---
+    PaletteCommand(
+        "Attach file",
+        "Pick a file to send with the next prompt (or type /attach PATH)",
+        "attach_file",
+        "attach_file",
+    ),
+    PaletteCommand(
+        "Remove attachments", "Take every waiting file off the next prompt", "clear_attachments"
+    ),
+    # ---
     PaletteCommand(
         "Search conversations",
         "Full-text search across every message",
@@ -226,6 +245,8 @@ class PoeApp(App[None]):
         store_problem: str | None = None,
         clock: Callable[[], float] = time.time,
         resume: str | None = None,
+        upload_url: str | None = None,
+        opener: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.base_url = base_url
@@ -240,6 +261,10 @@ class PoeApp(App[None]):
         self.store_problem = store_problem
         self.clock = clock
         self.resume = resume  # a conversation id prefix, or "latest", to open at start
+        # Attachments: where native uploads go, and how files are opened (tests pass
+        # a recorder; the real one starts the system viewer).
+        self.upload_url = upload_url or default_upload_url(base_url, settings, demo)
+        self.opener: Callable[[str], None] = opener or system_open
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
 
@@ -359,8 +384,13 @@ class PoeApp(App[None]):
     @staticmethod
     def remappable_bindings() -> Iterable[Binding]:
         """Every binding with an id that users may remap in the config's [keybindings]."""
+        from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
+        from poe_tui.ui.screens.file_picker import FilePickerScreen
+        from poe_tui.ui.screens.save_file import SaveFileScreen
+        from poe_tui.ui.widgets.attachment_panel import AttachmentChip
         from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
         from poe_tui.ui.widgets.conversation_list import ConversationList
+        from poe_tui.ui.widgets.message_files import FileRow
         from poe_tui.ui.widgets.message_view import MessageView
         from poe_tui.ui.widgets.prompt_input import PromptInput
 
@@ -371,6 +401,11 @@ class PoeApp(App[None]):
             ConversationList,
             MessageView,
             BalanceSidebar,
+            AttachmentChip,
+            FileRow,
+            FilePickerScreen,
+            SaveFileScreen,
+            ConfirmFilesScreen,
         )
         for cls in classes:
             for binding in cls.BINDINGS:

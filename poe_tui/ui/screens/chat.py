@@ -25,6 +25,7 @@ from textual.widgets import Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
 from poe_tui.core.anthropic_chat import require_claude
+from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import (
@@ -43,9 +44,11 @@ from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
 from poe_tui.core.usage import PointsEntry
+from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.history_actions import HistoryActions
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
 from poe_tui.ui.transports import sendable, transport_label
+from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
@@ -93,8 +96,9 @@ def apply_event(reply: Message, event: StreamEvent) -> None:
             reply.suggested_replies.append(text)
         case ThinkingDelta(text=text):
             reply.thinking += text
-        case FileOutput(url=url, name=name):
-            reply.text += f"\n\n[{name or url}]({url})\n"
+        case FileOutput(url=url, content_type=content_type, name=name):
+            # A file the bot sent: an attachment on the reply (fetched when it ends).
+            reply.attachments.append(MessageFile(name or "file", content_type, url=url))
         case Meta(content_type=content_type):
             reply.plain_text = content_type == "text/plain"
         case Usage():
@@ -121,6 +125,7 @@ def reset_for_retry(reply: Message, now: float) -> None:
     reply.error_title = reply.error_message = None
     reply.error_retryable = False
     reply.suggested_replies = []
+    reply.attachments = []
     reply.plain_text = False
     reply.prompt_tokens = reply.completion_tokens = reply.points = None
     reply.created_at = now
@@ -162,7 +167,7 @@ def match_cost(
     return min(candidates, key=lambda e: abs(e.creation_time_us - end_us), default=None)
 
 
-class ChatScreen(HistoryActions, Screen[None]):
+class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -187,6 +192,7 @@ class ChatScreen(HistoryActions, Screen[None]):
             "shift+f8", "export_conversation('json')", "Export JSON", show=False, id="export_json"
         ),
         Binding("f9", "import_conversation", "Import", show=False, id="import_conversation"),
+        Binding("ctrl+t", "attach_file", "Attach", show=False, id="attach_file"),
         # Priority: the prompt would otherwise see alt+digit first. Only live while
         # the prompt is empty and the latest reply has chips (see check_action).
         *(
@@ -232,11 +238,13 @@ class ChatScreen(HistoryActions, Screen[None]):
             with Vertical(id="centre"):
                 yield Static(id="bot-header")
                 yield ConversationView(id="conversation")
+                yield AttachmentPanel(add_key=self.poe_app.key_for("attach_file"), id="attachments")
                 yield PromptInput(id="prompt")
             yield BalanceSidebar(id="sidebar")
         yield Footer()
 
     async def on_mount(self) -> None:
+        self.query_one(PromptInput).attach_pasted_paths = self.poe_app.settings.attach_pasted_paths
         self._apply_width(self.app.size.width)
         await self.query_one(ConversationView).show_conversation(self.conversation)
         self._show_bot()
@@ -361,13 +369,25 @@ class ChatScreen(HistoryActions, Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
-        if not self._may_send():
+        if event.editing is not None:
+            await self._send_edit(event)
+            return
+        if await self.attach_command(event.text):  # "/attach PATH": files, not a prompt
+            return
+        if not self.attachment_panel.files:
+            if self._may_send():
+                event.prompt_input.clear_prompt()
+                await self.send_text(event.text)
+            return
+        if self._may_send() and not self.files_need_confirming(event.text):
+            await self.send_with_files(event.text)
+
+    async def _send_edit(self, event: PromptInput.Submitted) -> None:
+        """An earlier prompt, edited: sent as a new version (with the original's files)."""
+        if event.editing is None or not self._may_send():
             return
         prompt = event.prompt_input
         prompt.clear_prompt()
-        if event.editing is None:
-            await self.send_text(event.text)
-            return
         prompt.end_edit(restore_draft=False)
         await self.query(SuggestionChips).remove()
         await self.send_edited(event.editing, event.text)
@@ -396,11 +416,15 @@ class ChatScreen(HistoryActions, Screen[None]):
             return False
         return True
 
-    async def send_text(self, text: str) -> None:
-        """Add `text` as the next prompt and stream the reply to it."""
+    async def send_text(self, text: str, files: list[MessageFile] | None = None) -> None:
+        """Add `text` (with kept `files`) as the next prompt and stream the reply to it."""
         await self.query(SuggestionChips).remove()
         await self._drop_empty_failure()
         user_message = self.conversation.add_user_message(text)
+        if files:
+            user_message.attachments = list(files)
+            self.poe_app.store.save(self.conversation)  # the row first: files link to it
+            self.link_files(user_message)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
         view.follow_bottom()
@@ -442,6 +466,11 @@ class ChatScreen(HistoryActions, Screen[None]):
             history = conversation.history(upto=reply)
         last_save = time.monotonic()
         try:
+            try:
+                history = await self.with_files(job, history)  # uploads, or inline files
+            except PoeError as error:
+                apply_event(reply, StreamFailed(error))
+                return
             stream = self.poe_app.client.stream_chat(
                 reply.bot, history, transport=job.transport, parameters=job.parameters
             )
@@ -475,6 +504,7 @@ class ChatScreen(HistoryActions, Screen[None]):
         job.conversation.touch()
         self.job = None
         self.poe_app.store.save(job.conversation)
+        await self.collect_reply_files(job)
         message_view = self.query_one(ConversationView).view_for(reply)
         if message_view is not None:
             await message_view.sync()
@@ -495,6 +525,7 @@ class ChatScreen(HistoryActions, Screen[None]):
             return
         if job.conversation is self.conversation:
             self.query_one(PromptInput).restore_draft(job.draft)
+            self.call_later(self.restore_files, job)
 
     def action_cancel_reply(self) -> None:
         if self.job is not None and self.job.worker is not None:

@@ -339,8 +339,13 @@ class HistoryActions:
         if not contains(self.conversation, original):
             self.notify("That prompt is no longer shown here.", severity="warning", markup=False)
             return
+        store = self.poe_app.store
         try:
-            self.poe_app.store.edit_user_message(self.conversation, original.id, text)
+            new = store.edit_user_message(self.conversation, original.id, text)
+            if original.attachments:  # an edit changes the words; the files stay
+                new.attachments = list(original.attachments)
+                store.save(self.conversation)  # the row first: files link to it
+                self.link_files(new)
         except StoreError as error:
             self.notify(str(error), title="Edit", severity="error", markup=False)
             return

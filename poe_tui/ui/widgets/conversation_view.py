@@ -26,7 +26,8 @@ EMPTY_HINT = """Ask anything.
   ↑ ↓                 earlier prompts
   Esc                 stop a reply
   F2                  change the bot
-  ctrl+f              search every chat
+  ctrl+t              attach files
+  ctrl+f              search chats
   F1                  every key"""
 
 

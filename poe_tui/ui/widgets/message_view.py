@@ -45,6 +45,7 @@ from textual.widgets.markdown import MarkdownFence, MarkdownStream
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.ui.styles import load_css
+from poe_tui.ui.widgets.message_files import MessageFiles
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 FLUSHES_PER_SECOND = 10
@@ -296,6 +297,8 @@ class MessageView(Vertical):
         if not self.is_reply:
             text = strip_terminal_controls(self.message.text)
             yield Static(text, markup=False, classes="user-text")
+            if self.message.attachments:
+                yield MessageFiles(self.message)
             return
         yield self._thinking_widget()
         if self.is_live and self.message.plain_text:
@@ -308,6 +311,8 @@ class MessageView(Vertical):
         else:
             yield from self._snapshot_widgets()
         yield Static(reply_footer(self.message), markup=False, classes="reply-footer")
+        if self.message.attachments:  # below the footer: text widgets mount above it
+            yield MessageFiles(self.message)
         if self.message.status is MessageStatus.FAILED:
             yield from self._error_widgets()
 
@@ -335,6 +340,16 @@ class MessageView(Vertical):
             await self._show_error_if_failed()
         self._show_thinking()
         self.refresh_footer()
+        await self.show_files()
+
+    async def show_files(self) -> None:
+        """Bring the files under the message up to date (issue 5: attachments)."""
+        if self.query(MessageFiles):
+            await self.query_one(MessageFiles).refresh_files()
+        elif self.message.attachments:
+            footer = self.query(".reply-footer")
+            files = MessageFiles(self.message)
+            await (self.mount(files, after=footer.first()) if footer else self.mount(files))
 
     def refresh_footer(self) -> None:
         if self.is_reply and self.is_mounted:

@@ -7,6 +7,7 @@ Down walk earlier prompts of this run while the editor is empty or showing one o
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events
@@ -15,6 +16,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 from poe_tui.core.conversation import Message as ChatMessage
+from poe_tui.core.files import pasted_paths
 from poe_tui.ui.styles import load_css
 
 PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j or alt+enter: new line"
@@ -33,6 +35,13 @@ class PromptInput(TextArea):
             "ctrl+j,alt+enter,shift+enter", "newline", "New line", show=False, id="insert_newline"
         ),
     ]
+
+    class PathsPasted(Message):
+        """A paste held nothing but paths of existing files: attach them (issue 5)."""
+
+        def __init__(self, paths: list[Path]) -> None:
+            super().__init__()
+            self.paths = paths
 
     class Submitted(Message):
         """The user sent `text` (already stripped, never empty); `editing` is the earlier
@@ -61,6 +70,7 @@ class PromptInput(TextArea):
             highlight_cursor_line=False,
         )
         self.sent_prompts: list[str] = []
+        self.attach_pasted_paths = True  # set from the settings by the chat screen
         # Index into sent_prompts while browsing; None when editing a fresh draft.
         self._browse_index: int | None = None
         self.editing: ChatMessage | None = None  # the earlier prompt being edited
@@ -119,6 +129,15 @@ class PromptInput(TextArea):
     def clear_prompt(self) -> None:
         self.load_text("")
         self._browse_index = None
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Terminals paste a dropped file's path: offer it as an attachment, not text.
+        # Anything else falls through to TextArea's own handler (Textual runs it next).
+        paths = pasted_paths(event.text) if self.attach_pasted_paths else None
+        if paths:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.PathsPasted(paths))
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "escape" and self.editing is not None:

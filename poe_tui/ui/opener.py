@@ -1,0 +1,36 @@
+"""Opening a file or link with the system's viewer (xdg-open, open, startfile).
+
+The app takes the opener as a parameter, so tests pass a recorder and never start a
+viewer; this is the real one.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+
+Opener = Callable[[str], None]
+
+
+class NoViewer(OSError):
+    """No system viewer could be started; the message says which command is missing."""
+
+
+def system_open(target: str) -> None:
+    """Hand `target` (a path or URL) to the desktop's viewer, detached from us."""
+    if sys.platform == "win32":
+        os.startfile(target)  # type: ignore[attr-defined]  # only exists on Windows
+        return
+    command = ["open", target] if sys.platform == "darwin" else ["xdg-open", target]
+    try:
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the viewer outlives us and never sees our keys
+        )
+    except FileNotFoundError:
+        raise NoViewer(f"{command[0]} was not found; save the file and open it yourself.") from None
