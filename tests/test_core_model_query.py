@@ -151,3 +151,7 @@ def test_low_balance_guard(demo: list[ModelInfo]) -> None:
     assert out_of_points_note(0) == (
         "Your balance is 0 points. Get more points at https://poe.com/api/keys."
     )
+    poe_says = "You've used up your points! Visit https://poe.com/api/keys to get more."
+    assert out_of_points_note(1_234, poe_says) == "Your balance is 1,234 points."
+    assert out_of_points_note(None, poe_says) == "Checking your balance…"
+    assert out_of_points_note(None).startswith("Get more points at https://poe.com/api/keys")

@@ -85,8 +85,10 @@ def send_warnings(
     return warnings
 
 
-def out_of_points_note(balance: int | None) -> str:
-    """The line added under an "Out of points" failure: the balance and where to top up."""
+def out_of_points_note(balance: int | None, already_said: str = "") -> str:
+    """The line under an "Out of points" failure: the balance, and where to get points
+    unless Poe's own message (`already_said`) names that page already."""
+    where = "" if POINTS_URL in already_said else f"Get more points at {POINTS_URL}."
     if balance is None:
-        return f"Get more points at {POINTS_URL}."
-    return f"Your balance is {balance:,} points. Get more points at {POINTS_URL}."
+        return where or "Checking your balance…"
+    return f"Your balance is {balance:,} points. {where}".strip()

@@ -66,6 +66,12 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "toggle_conversations",
     ),
     PaletteCommand(
+        "Pricing browser",
+        "Every model's prices in a sortable, filterable table; Enter starts a chat",
+        "pricing_browser",
+        "pricing_browser",
+    ),
+    PaletteCommand(
         "Refresh balance",
         "Fetch the points balance and history again",
         "refresh_balance",
@@ -276,9 +282,17 @@ class PoeApp(App[None]):
         self.set_keymap(keymap)
 
     def binding_ids(self) -> set[str]:
+        from poe_tui.ui.screens.confirm_send import ConfirmSendScreen
+        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
         from poe_tui.ui.widgets.prompt_input import PromptInput
 
-        classes: Iterable[type[Any]] = (PoeApp, ChatScreen, PromptInput)
+        classes: Iterable[type[Any]] = (
+            PoeApp,
+            ChatScreen,
+            PromptInput,
+            PricingBrowserScreen,
+            ConfirmSendScreen,
+        )
         return {
             binding.id
             for cls in classes
