@@ -14,6 +14,7 @@ import sys
 import time
 
 import bench_first_frame
+import bench_pricing_browser
 import bench_streaming
 from _common import Row, print_table
 
@@ -30,6 +31,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     rows: list[Row] = []
     rows += bench_first_frame.measure(args.runs)
+    rows += bench_pricing_browser.measure(args.runs)
     rows += bench_streaming.measure(args.runs, args.stream_chunks, args.rate, args.all_history)
     print(
         f"poe-tui benchmarks: median of {args.runs} runs; streamed reply of "

@@ -217,6 +217,24 @@ async def test_escape_leaves_the_filter_first_then_closes(demo_models: list[Mode
         assert app.result is None
 
 
+async def test_typing_a_filter_then_arrows_and_enter_pick_a_model(
+    demo_models: list[ModelInfo],
+) -> None:
+    app = BrowserHost(demo_models, {})
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"gemini", "s")  # letters are text while typing
+        await pilot.pause()
+        assert browser(pilot).query_one("#filter-text", Input).value == "geminis"
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert shown_ids(pilot) == ["gemini-2.5-pro", "gemini-2.5-flash"]
+        assert browser(pilot).sort_key is None
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.result == "gemini-2.5-flash"
+
+
 # --- in the app: key, palette, observed cost from the history, Enter ---------------------------
 
 

@@ -14,7 +14,7 @@ model's cells are built once and kept, so a new filter or sort only re-adds rows
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -29,7 +29,7 @@ from textual.content import Content
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from poe_tui.core.accounting import ObservedCost, observed_for
 from poe_tui.core.model_query import (
@@ -301,6 +301,22 @@ def details(model: ModelInfo, observed: ObservedCost | None, loaded: bool) -> Co
     return Content("\n").join(lines)
 
 
+# --- the table ---------------------------------------------------------------------------
+
+
+class PriceTable(DataTable[Text]):
+    """A DataTable whose columns all have fixed widths and whose rows are one line high.
+
+    DataTable measures every cell of every new row on idle to size auto-width columns,
+    even when no column is auto-width: with 360 models and 15 columns that was half the
+    cost of each new filter or sort. Nothing here needs measuring, so only the virtual
+    size is recomputed (the base method does that when given no new rows).
+    """
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        super()._update_dimensions(())
+
+
 # --- filter choices ---------------------------------------------------------------------
 
 PRICE_OPTIONS: tuple[tuple[str, PriceClass], ...] = (
@@ -322,10 +338,19 @@ class PricingBrowserScreen(Screen[str | None]):
     """Browse prices; dismisses with the chosen model's id (Enter) or None (Esc)."""
 
     CSS_PATH = "pricing_browser.tcss"
+    AUTO_FOCUS = "#prices"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="pricing_close"),
-        Binding("slash", "focus_filter", "Filter", id="pricing_filter"),
+        # Priority, so the keys typed right after it land in the box (a plain binding
+        # runs only once the key has bubbled up, after the next keys went elsewhere).
+        # Off while the box has the focus, where a slash is text.
+        Binding("slash", "focus_filter", "Filter", priority=True, id="pricing_filter"),
+        # From the filter box, as in the model picker: the arrows move the highlight.
+        Binding("down", "move('cursor_down')", "Next", show=False),
+        Binding("up", "move('cursor_up')", "Previous", show=False),
+        Binding("pagedown", "move('page_down')", "Page down", show=False),
+        Binding("pageup", "move('page_up')", "Page up", show=False),
         Binding("s", "sort(1)", "Sort", id="pricing_sort_next"),
         Binding("S", "sort(-1)", "Sort back", show=False, id="pricing_sort_previous"),
         Binding("r", "reverse", "Reverse", id="pricing_sort_reverse"),
@@ -380,10 +405,7 @@ class PricingBrowserScreen(Screen[str | None]):
                 id="filter-output",
             )
             yield Select(PRICE_OPTIONS, prompt="Any price", compact=True, id="filter-price")
-        table: DataTable[Text] = DataTable(
-            cursor_type="row", fixed_columns=1, zebra_stripes=True, id="prices"
-        )
-        yield table
+        yield PriceTable(cursor_type="row", fixed_columns=1, zebra_stripes=True, id="prices")
         yield Static("", id="browser-empty")
         with VerticalScroll(id="details"):
             yield Static("", id="details-body")
@@ -394,7 +416,6 @@ class PricingBrowserScreen(Screen[str | None]):
         for column in COLUMNS:
             table.add_column(header_text(column, None), width=column.width, key=column.key)
         self.rebuild(keep=self.current)
-        table.focus()
 
     # --- what is shown ----------------------------------------------------------------------
 
@@ -545,19 +566,22 @@ class PricingBrowserScreen(Screen[str | None]):
 
     @on(Input.Submitted, "#filter-text")
     def _filter_submitted(self) -> None:
-        self.query_one(DataTable).focus()
+        """Enter in the filter box picks the highlighted model, as the picker does."""
+        self._row_selected()
 
     # --- actions ---------------------------------------------------------------------------
 
     def action_close(self) -> None:
         table = self.query_one(DataTable)
         if self.focused is not table and table.display:
-            table.focus()  # Esc leaves the filters first, then the browser
+            self.set_focus(table)  # Esc leaves the filters first, then the browser
         elif self.is_active:
             self.dismiss(None)
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter-text", Input).focus()
+        # At once, not after the queue (`focus()`): keys typed right after the slash,
+        # already waiting in the queue, must land in the filter box.
+        self.set_focus(self.query_one("#filter-text", Input))
 
     def action_sort(self, step: int) -> None:
         keys: list[str | None] = [None, *COLUMN_KEYS]
@@ -582,12 +606,19 @@ class PricingBrowserScreen(Screen[str | None]):
             self.query_one("#filter-params", Checkbox).value = False
         self.filter = ModelFilter()
         self.rebuild(top=True)
-        self.query_one(DataTable).focus()
+        self.set_focus(self.query_one(DataTable))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Letters typed into the filter box are text, not commands.
-        letters = ("sort", "reverse", "toggle_details", "clear_filters")
-        return not (action in letters and isinstance(self.focused, Input))
+        typing = isinstance(self.focused, Input)
+        if action in ("sort", "reverse", "toggle_details", "clear_filters", "focus_filter"):
+            return not typing
+        if action == "move":
+            return typing  # the table moves its own cursor when it has the focus
+        return True
+
+    def action_move(self, action: str) -> None:
+        getattr(self.query_one(DataTable), f"action_{action}")()
 
     def cell_at(self, row: int, column: str) -> str:
         """The text of one cell as shown (for tests and screen readers of the table)."""
