@@ -202,8 +202,10 @@ def _with_client(
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
+    from poe_tui.commands.account import out_of_points_line
     from poe_tui.commands.ask import read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
+    from poe_tui.core.errors import InsufficientPointsError
     from poe_tui.core.parameters import parse_assignments
     from poe_tui.core.transport import Transport
 
@@ -226,6 +228,8 @@ def cmd_ask(args: argparse.Namespace) -> None:
                 show_thinking=args.show_thinking,
                 store=store,
             )
+        except InsufficientPointsError as error:  # say the balance too (issue 7)
+            raise CommandError(await out_of_points_line(client, error)) from None
         finally:
             if store is not None:
                 store.close()

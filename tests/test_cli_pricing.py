@@ -139,3 +139,14 @@ def test_usage_days_limits_the_plain_listing(env: dict[str, str]) -> None:
     listed = json.loads(run(["usage", "--json", "--days", "1"], env).stdout)
     assert [e["query_id"] for e in listed] == ["q1", "q2"]
     assert len(json.loads(run(["usage", "--json"], env).stdout)) == 6  # default: 20 entries
+
+
+@pytest.mark.parametrize("transport", ["native", "openai"])
+def test_ask_out_of_points_says_the_balance(
+    env: dict[str, str], server: FakePoeServer, transport: str
+) -> None:
+    result = run(["ask", "--transport", transport, "-b", "fail-points", "hi"], env)
+    balance = server.state.snapshot_balance()
+    assert_one_line_error(
+        result, "out of points", "poe.com/api/keys", f"your balance is {balance:,} points"
+    )

@@ -9,6 +9,9 @@ from typing import Any
 
 from poe_tui.commands.output import clip, table
 from poe_tui.core.accounting import UsageGroup, summarize_by_bot, summarize_by_day
+from poe_tui.core.client import PoeClient
+from poe_tui.core.errors import InsufficientPointsError, PoeError
+from poe_tui.core.guards import out_of_points_note
 from poe_tui.core.models import format_usd
 from poe_tui.core.usage import Balance, PointsEntry
 
@@ -139,3 +142,13 @@ def usage_summary(
         return f"No usage {period}."
     body = _bot_table(groups, total) if by == "bot" else _day_table(groups)
     return f"{body}\n\n{footer}"
+
+
+async def out_of_points_line(client: PoeClient, error: InsufficientPointsError) -> str:
+    """The out-of-points error on one line, with the balance when it can be had."""
+    line = error.one_line()
+    try:
+        balance = (await client.get_balance()).current_point_balance
+    except PoeError:
+        return line
+    return f"{line} {out_of_points_note(balance, line)}"
