@@ -231,6 +231,8 @@ def price_line(model: ModelInfo) -> str:
     pricing = model.pricing
     if pricing is None or not pricing.is_known:
         return "unknown (Poe publishes no price for this bot)"
+    if pricing.is_free:
+        return "free (every price Poe publishes for it is $0)"
     parts = [
         (pricing.prompt, f"in {_per_million(pricing.prompt)}/1M tokens"),
         (pricing.completion, f"out {_per_million(pricing.completion)}/1M tokens"),
