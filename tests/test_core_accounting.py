@@ -4,11 +4,13 @@ refunds), the incremental ledger, and the totals, against the local server over 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -35,7 +37,7 @@ from poe_tui.core.messages import ChatMessage
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.server_clock import ServerClock
 from poe_tui.core.transport import Transport
-from poe_tui.core.usage import PointsEntry
+from poe_tui.core.usage import PointsEntry, PointsPage
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.state import HistoryEntry
 
@@ -196,10 +198,10 @@ async def client(server: FakePoeServer) -> AsyncIterator[PoeClient]:
         yield c
 
 
-def other_usage(server: FakePoeServer, count: int, *, after_us: int) -> None:
+def other_usage(server: FakePoeServer, count: int, *, after_us: int, tag: str = "other") -> None:
     """`count` rows of another bot, newer than `after_us`, at the top of the history."""
     rows = [
-        HistoryEntry(after_us + (count - i) * 1000, "Claude-Haiku-4.5", f"other{i:04d}", 3, {})
+        HistoryEntry(after_us + (count - i) * 1000, "Claude-Haiku-4.5", f"{tag}{i:04d}", 3, {})
         for i in range(count)
     ]
     server.state.history[:0] = rows
@@ -278,6 +280,37 @@ async def test_a_first_load_cut_short_resumes_below_the_oldest_row(
     await ledger.refresh(client, now)
     assert len(ledger.entries) == 150
     assert len({e.query_id for e in ledger.entries}) == 150
+
+
+async def test_a_refresh_cancelled_half_way_leaves_no_gap(
+    server: FakePoeServer, client: PoeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = server.state.now_us()
+    other_usage(server, 250, after_us=now - 3_600 * US)
+    real = client.get_points_history
+    second_page = asyncio.Event()
+
+    async def stalls_on_the_second_page(**kw: Any) -> PointsPage:
+        if kw.get("starting_after"):
+            second_page.set()
+            await asyncio.Event().wait()  # until cancelled
+        return await real(**kw)
+
+    monkeypatch.setattr(client, "get_points_history", stalls_on_the_second_page)
+    ledger = PointsLedger()
+    refresh = asyncio.create_task(ledger.refresh(client, now))
+    await second_page.wait()
+    refresh.cancel()  # as when the sidebar's worker is replaced by a newer one
+    with pytest.raises(asyncio.CancelledError):
+        await refresh
+    assert [e.query_id for e in ledger.entries] == [f"other{i:04d}" for i in range(100)]
+    # Meanwhile, new usage at the top; the next refresh fills in above and below.
+    other_usage(server, 120, after_us=now, tag="newer")
+    monkeypatch.setattr(client, "get_points_history", real)
+    await ledger.refresh(client, server.state.now_us())
+    ids = [e.query_id for e in ledger.entries]
+    assert ids == [e.query_id for e in server.state.history]  # 370 rows, in order, once
+    assert len(ids) == 370
 
 
 async def test_history_since_pages_and_stops_at_the_cutoff(

@@ -208,7 +208,7 @@ async def test_escape_leaves_the_filter_first_then_closes(demo_models: list[Mode
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         body = str(browser(pilot).query_one("#details-body", Static).render())
-        assert "loading your points history" in body
+        assert "points history has not loaded" in body
         await pilot.press("slash", "x")
         await pilot.press("escape")
         assert isinstance(app.focused, DataTable) and app.result == "not dismissed"

@@ -184,52 +184,68 @@ class PointsLedger:
         return now_us - self.days * 86_400 * US_PER_SECOND
 
     async def refresh(self, client: PoeClient, now_us: int) -> int:
-        """Fetch what is new since the last refresh; returns how many rows were added."""
-        horizon = self.horizon_us(now_us)
-        fresh = await self._fetch_newest(client, horizon)
-        # Committed in one go: a refresh cancelled half way must not leave a gap.
-        self._entries = fresh + self._entries
-        self._ids.update(e.query_id for e in fresh)
-        if not self._complete:
-            await self._fetch_older(client, horizon)
-        self._entries = [e for e in self._entries if e.creation_time_us >= horizon]
-        self._ids = {e.query_id for e in self._entries}
-        self.loaded = True
-        return len(fresh)
+        """Fetch what is new since the last refresh; returns how many rows were added.
 
-    async def _fetch_newest(self, client: PoeClient, horizon: int) -> list[PointsEntry]:
-        """Pages from the top until one overlaps what we have, or the horizon or end."""
+        Safe to cancel at any await: what is kept is always one unbroken run of history
+        from the newest row down, and the next refresh carries on where this one stopped.
+        """
+        horizon = self.horizon_us(now_us)
+        if self._entries:
+            added = await self._fetch_newest(client, horizon)
+        else:
+            added = await self._fetch_pages(client, horizon, cursor=None)
+        if not self._complete and self._entries:
+            added += await self._fetch_pages(client, horizon, self._entries[-1].query_id)
+        self._keep([e for e in self._entries if e.creation_time_us >= horizon])
+        self.loaded = True
+        return added
+
+    def _keep(self, entries: list[PointsEntry]) -> None:
+        self._entries = entries
+        self._ids = {e.query_id for e in entries}
+
+    async def _fetch_pages(self, client: PoeClient, horizon: int, cursor: str | None) -> int:
+        """Append the pages below `cursor` (None: from the top), keeping each as it comes,
+        until the horizon, the end of history or the bound."""
+        added = 0
+        while True:
+            try:
+                page = await client.get_points_history(limit=HISTORY_PAGE, starting_after=cursor)
+            except BadRequestError:
+                if cursor is None:
+                    raise
+                self._complete = True  # the cursor aged out of Poe's history
+                return added
+            new = [e for e in page.entries if e.query_id not in self._ids]
+            self._keep(self._entries + new)
+            added += len(new)
+            # A page of rows we already have means the cursor did not move on: stop
+            # rather than ask for the same page forever.
+            done = not page.has_more or page.last_query_id is None or not new
+            if done or self._past_limits(page.entries, horizon, len(self._entries)):
+                self._complete = True
+                return added
+            cursor = page.last_query_id
+
+    async def _fetch_newest(self, client: PoeClient, horizon: int) -> int:
+        """Pages from the top until one reaches a row we have. They are added in one go,
+        so a refresh cancelled half way never leaves a gap above the rows we had."""
         fresh: list[PointsEntry] = []
         cursor: str | None = None
         while True:
             page = await client.get_points_history(limit=HISTORY_PAGE, starting_after=cursor)
             new = [e for e in page.entries if e.query_id not in self._ids]
             fresh.extend(new)
-            overlapped = len(new) < len(page.entries)
-            if overlapped or self._past_limits(page.entries, horizon, len(fresh)):
-                if not self._entries:
-                    self._complete = True  # a first load that went all the way
-                return fresh
-            if not page.has_more or page.last_query_id is None:
+            if len(new) < len(page.entries):  # reached what we had: one unbroken run
+                self._keep(fresh + self._entries)
+                return len(fresh)
+            done = not page.has_more or page.last_query_id is None
+            if done or self._past_limits(page.entries, horizon, len(fresh)):
+                # What we had is gone from the history or beyond the bound: start afresh.
+                self._keep(fresh)
                 self._complete = True
-                return fresh
+                return len(fresh)
             cursor = page.last_query_id
-
-    async def _fetch_older(self, client: PoeClient, horizon: int) -> None:
-        """Carry on below the oldest row we have (a first load that was cut short)."""
-        while not self._complete and self._entries:
-            try:
-                page = await client.get_points_history(
-                    limit=HISTORY_PAGE, starting_after=self._entries[-1].query_id
-                )
-            except BadRequestError:
-                self._complete = True  # the cursor aged out of Poe's history
-                return
-            new = [e for e in page.entries if e.query_id not in self._ids]
-            self._entries.extend(new)
-            self._ids.update(e.query_id for e in new)
-            if not page.has_more or self._past_limits(page.entries, horizon, len(self._entries)):
-                self._complete = True
 
     def _past_limits(self, page: Sequence[PointsEntry], horizon: int, count: int) -> bool:
         oldest = min((e.creation_time_us for e in page), default=horizon)

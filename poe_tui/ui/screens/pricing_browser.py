@@ -246,7 +246,7 @@ def price_line(model: ModelInfo) -> str:
 
 def observed_line(observed: ObservedCost | None, loaded: bool) -> str:
     if not loaded:
-        return "loading your points history…"
+        return "not known yet: your points history has not loaded (it needs your API key)"
     if observed is None:
         return "no replies in your points history (last 30 days)"
     replies = "1 reply" if observed.replies == 1 else f"{observed.replies:,} replies"
