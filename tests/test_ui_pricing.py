@@ -344,6 +344,29 @@ async def test_expensive_bot_asks_first_cancel_keeps_the_text_confirm_sends(
         assert prompt.text == ""
 
 
+async def test_a_second_enter_does_not_ask_or_send_twice(make_app: Callable[..., PoeApp]) -> None:
+    app = make_app("veo-3")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        prompt = chat(pilot).query_one(PromptInput)
+        prompt.load_text("just once")
+        prompt.focus()
+        # Both Enters reach the prompt before the question is on screen.
+        prompt.post_message(PromptInput.Submitted(prompt, "just once"))
+        prompt.post_message(PromptInput.Submitted(prompt, "just once"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmSendScreen))
+        await pilot.pause()
+        assert len(app.screen_stack) == 2
+        await pilot.press("y")
+        await wait_until(
+            pilot, lambda: chat(pilot).job is None and bool(chat(pilot).conversation.messages)
+        )
+        await settled(pilot)
+        assert [m.text for m in chat(pilot).conversation.messages if m.role == "user"] == [
+            "just once"
+        ]
+
+
 async def test_dont_ask_again_holds_for_this_conversation_only(
     make_app: Callable[..., PoeApp],
 ) -> None:

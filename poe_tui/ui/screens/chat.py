@@ -190,6 +190,7 @@ class ChatScreen(Screen[None]):
         self.costs = CostTracker(names_for=lambda bot: bot_names(bot, self.poe_app.models))
         self._out_of_points: list[tuple[Message, str]] = []
         self._guards_waived: set[tuple[str, str]] = set()
+        self._confirming = False  # a guard's question is on screen
         self._last_balance: int | None = None
 
     @property
@@ -757,13 +758,17 @@ class ChatScreen(Screen[None]):
 
     async def after_guards(self, send: Callable[[], Awaitable[None]]) -> None:
         """Run `send` now, or once the user confirms what the guards warn about."""
+        if self._confirming:
+            return  # a second Enter queued behind the first: one question is enough
         warnings = self._send_warnings()
         if not warnings:
             await send()
             return
         waiver = (self.conversation.id, self.conversation.bot.casefold())
+        self._confirming = True
 
         async def answered(answer: str | None) -> None:
+            self._confirming = False
             if answer is None:
                 self.query_one(PromptInput).focus()  # the text is still there
                 return
