@@ -251,6 +251,14 @@ def make_app(fake_poe: FakePoeServer, isolated_home: Path) -> Callable[..., PoeA
     return build
 
 
+@pytest.fixture(scope="module")
+def rich_server() -> Iterator[FakePoeServer]:
+    """For replies from Veo-3 (53,334 points each): the shared server's balance would
+    soon fall under the low-balance guard and stop every later test's sends."""
+    with FakePoeServer(speed=0, balance=100_000_000) as server:
+        yield server
+
+
 def chat(pilot: Pilot[Any]) -> ChatScreen:
     return pilot.app.chat_screen  # type: ignore[attr-defined,no-any-return]
 
@@ -320,8 +328,9 @@ async def type_and_enter(pilot: Pilot[Any], text: str) -> PromptInput:
 
 async def test_expensive_bot_asks_first_cancel_keeps_the_text_confirm_sends(
     make_app: Callable[..., PoeApp],
+    rich_server: FakePoeServer,
 ) -> None:
-    app = make_app("veo-3")
+    app = make_app("veo-3", server=rich_server)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         prompt = await type_and_enter(pilot, "a cat on a skateboard")
@@ -344,8 +353,10 @@ async def test_expensive_bot_asks_first_cancel_keeps_the_text_confirm_sends(
         assert prompt.text == ""
 
 
-async def test_a_second_enter_does_not_ask_or_send_twice(make_app: Callable[..., PoeApp]) -> None:
-    app = make_app("veo-3")
+async def test_a_second_enter_does_not_ask_or_send_twice(
+    make_app: Callable[..., PoeApp], rich_server: FakePoeServer
+) -> None:
+    app = make_app("veo-3", server=rich_server)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         prompt = chat(pilot).query_one(PromptInput)
@@ -369,8 +380,9 @@ async def test_a_second_enter_does_not_ask_or_send_twice(make_app: Callable[...,
 
 async def test_dont_ask_again_holds_for_this_conversation_only(
     make_app: Callable[..., PoeApp],
+    rich_server: FakePoeServer,
 ) -> None:
-    app = make_app("veo-3")
+    app = make_app("veo-3", server=rich_server)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await type_and_enter(pilot, "first")
@@ -389,8 +401,10 @@ async def test_dont_ask_again_holds_for_this_conversation_only(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmSendScreen))
 
 
-async def test_guards_can_be_turned_off(make_app: Callable[..., PoeApp]) -> None:
-    app = make_app("veo-3", guard_request_usd=None)
+async def test_guards_can_be_turned_off(
+    make_app: Callable[..., PoeApp], rich_server: FakePoeServer
+) -> None:
+    app = make_app("veo-3", server=rich_server, guard_request_usd=None)
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         await type_and_enter(pilot, "no questions")
