@@ -525,3 +525,18 @@ async def test_sidebar_shows_today_month_and_per_bot_spending(
 def test_observed_cost_is_beside_the_published_price() -> None:
     keys = list(COLUMN_KEYS)
     assert keys.index("observed") == keys.index("image") + 1
+
+
+async def test_browser_keys_can_be_remapped(make_app: Callable[..., PoeApp]) -> None:
+    keys = {"pricing_browser": "f9", "pricing_sort_reverse": "v"}
+    app = make_app("echo", keybindings=keys)
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        assert not any("Unknown key binding" in n.message for n in app._notifications)
+        await pilot.press("f4")  # no longer bound
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, PricingBrowserScreen))
+        await pilot.press("v")
+        assert browser(pilot).sort_key == "name" and browser(pilot).descending
