@@ -15,6 +15,7 @@ import time
 
 import bench_first_frame
 import bench_long_history
+import bench_pricing_browser
 import bench_streaming
 from _common import Row, print_table
 
@@ -32,6 +33,7 @@ def main(argv: list[str]) -> int:
     rows: list[Row] = []
     rows += bench_first_frame.measure(args.runs)
     rows += bench_long_history.measure(args.runs)
+    rows += bench_pricing_browser.measure(args.runs)
     rows += bench_streaming.measure(args.runs, args.stream_chunks, args.rate, args.all_history)
     print(
         f"poe-tui benchmarks: median of {args.runs} runs; streamed reply of "

@@ -93,13 +93,20 @@ def build_parser() -> argparse.ArgumentParser:
     models = commands.add_parser("models", parents=[common], help="list models and prices")
     models.add_argument("--search", metavar="TEXT", help="only models matching TEXT")
     models.add_argument("--json", action="store_true", help="machine-readable JSON")
+    _model_query_options(models)
 
     commands.add_parser("balance", parents=[common], help="show the points balance")
 
     usage = commands.add_parser("usage", parents=[common], help="recent points history")
-    usage.add_argument("--limit", type=_positive_int, default=20, help="entries (default 20)")
+    usage.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=None,
+        help="entries (default 20; with --by, every entry of the period)",
+    )
     usage.add_argument("--starting-after", metavar="QUERY_ID", help="start after this entry")
     usage.add_argument("--json", action="store_true", help="machine-readable JSON")
+    _usage_summary_options(usage)
 
     history = commands.add_parser("history", help="list or search saved conversations")
     history.add_argument("--search", metavar="TEXT", help="full-text search of every message")
@@ -122,6 +129,63 @@ def build_parser() -> argparse.ArgumentParser:
     key_actions.add_parser("delete", parents=[common], help="remove the key from the keyring")
     key_actions.add_parser("status", parents=[common], help="say where the key comes from")
     return parser
+
+
+# --- `models` sort/filter and `usage --by` options (issue 7) ------------------------------
+# Literal here so `--help` and `--version` need not import the core; a test checks they
+# match poe_tui.core.model_query.
+MODEL_SORTS = (
+    "name",
+    "owner",
+    "input",
+    "output",
+    "request",
+    "image",
+    "cache-read",
+    "cache-write",
+    "context",
+    "max-output",
+    "input-modalities",
+    "output-modalities",
+    "reasoning",
+    "params",
+)
+MODALITY_CHOICES = ("text", "image", "video", "audio")
+PRICE_CHOICES = ("free", "priced", "unknown")
+USAGE_SUMMARY_DAYS = 30
+USAGE_SUMMARY_MAX_ENTRIES = 10_000
+
+
+def _model_query_options(models: argparse.ArgumentParser) -> None:
+    group = models.add_argument_group("filter and sort (as in the app's pricing browser)")
+    group.add_argument("--owner", metavar="NAME", help="only this owner's models (any case)")
+    group.add_argument(
+        "--input", dest="input_modality", choices=MODALITY_CHOICES, help="only models taking it"
+    )
+    group.add_argument(
+        "--output", dest="output_modality", choices=MODALITY_CHOICES, help="only models making it"
+    )
+    group.add_argument("--price", choices=PRICE_CHOICES, help="only free, priced or unknown")
+    group.add_argument(
+        "--has-params", action="store_true", help="only models with custom parameters"
+    )
+    group.add_argument(
+        "--sort", choices=MODEL_SORTS, help="order by this column (default: Poe's order)"
+    )
+    group.add_argument(
+        "--desc", action="store_true", help="largest first (unknown values stay last)"
+    )
+
+
+def _usage_summary_options(usage: argparse.ArgumentParser) -> None:
+    usage.add_argument(
+        "--by", choices=("bot", "day"), help="totals per bot or per day instead of entries"
+    )
+    usage.add_argument(
+        "--days",
+        type=_positive_int,
+        help=f"only the last N days, counting today (with --by, default {USAGE_SUMMARY_DAYS})",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -159,8 +223,10 @@ def _with_client(
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
+    from poe_tui.commands.account import out_of_points_line
     from poe_tui.commands.ask import AttachOptions, read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
+    from poe_tui.core.errors import InsufficientPointsError
     from poe_tui.core.parameters import parse_assignments
     from poe_tui.core.transport import Transport
 
@@ -186,6 +252,8 @@ def cmd_ask(args: argparse.Namespace) -> None:
                     args.attach, conn.upload_url, conn.max_attachment_bytes, args.attach_anyway
                 ),
             )
+        except InsufficientPointsError as error:  # say the balance too (issue 7)
+            raise CommandError(await out_of_points_line(client, error)) from None
         finally:
             if store is not None:
                 store.close()
@@ -205,15 +273,15 @@ def open_history_for_ask() -> Any:
 
 
 def cmd_models(args: argparse.Namespace) -> None:
-    from poe_tui.commands.models import filter_models, models_json, models_table
+    from poe_tui.commands.models import models_json, models_table, select_models
 
     async def action(ctx: Any) -> None:
         client, _conn = ctx
-        models = filter_models(await client.list_models(), args.search)
+        models, query = select_models(await client.list_models(), args)
         if args.json:
             print(models_json(models))
         elif not models:
-            raise CommandError(f"No model matches {args.search!r}.")
+            raise CommandError(f"No model matches {query}.")
         else:
             print(models_table(models))
 
@@ -231,21 +299,29 @@ def cmd_balance(args: argparse.Namespace) -> None:
 
 
 def cmd_usage(args: argparse.Namespace) -> None:
-    from poe_tui.commands.account import usage_json, usage_table
+    from datetime import datetime
+
+    from poe_tui.commands.account import usage_json, usage_summary, usage_table
+    from poe_tui.core.accounting import history_since, since_days
+
+    summary = args.by is not None
+    days = args.days or (USAGE_SUMMARY_DAYS if summary else None)
+    limit = args.limit or (USAGE_SUMMARY_MAX_ENTRIES if summary else 20)
+    now = datetime.now().astimezone()
+    since = since_days(now, days) if days else None
 
     async def action(ctx: Any) -> None:
         client, _conn = ctx
-        entries = []
-        cursor = args.starting_after
-        while len(entries) < args.limit:
-            page = await client.get_points_history(
-                limit=min(100, args.limit - len(entries)), starting_after=cursor
-            )
-            entries.extend(page.entries)
-            if not page.has_more or page.last_query_id is None:
-                break
-            cursor = page.last_query_id
-        print(usage_json(entries) if args.json else usage_table(entries))
+        entries = await history_since(
+            client,
+            int(since.timestamp() * 1_000_000) if since else None,
+            max_entries=limit,
+            starting_after=args.starting_after,
+        )
+        if summary:
+            print(usage_summary(entries, args.by, days=days, as_json=args.json, zone=now.tzinfo))
+        else:
+            print(usage_json(entries) if args.json else usage_table(entries))
 
     _with_client(args, action)
 

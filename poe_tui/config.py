@@ -20,6 +20,8 @@ DEFAULT_BOT = "gpt-5-mini"
 DEMO_BOT = "demo-showcase"
 DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/file_upload_3RD_PARTY_POST"
 DEFAULT_MAX_ATTACHMENT_MB = 50
+DEFAULT_GUARD_REQUEST_USD = 0.10
+DEFAULT_GUARD_LOW_BALANCE = 1_000
 
 
 class ConfigError(Exception):
@@ -70,6 +72,9 @@ class Settings:
     max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB
     download_dir: str = ""  # where bots' files are saved; "" = ~/Downloads (or home)
     attach_pasted_paths: bool = True  # a pasted path of an existing file attaches it
+    # [guards]: ask before sending; None turns a guard off (false in the file).
+    guard_request_usd: float | None = DEFAULT_GUARD_REQUEST_USD
+    guard_low_balance_points: int | None = DEFAULT_GUARD_LOW_BALANCE
 
 
 # TOML layout: table -> {toml key: (Settings field, expected type, description)}
@@ -121,6 +126,59 @@ def _parse_keybindings(path: Path, table: Any) -> dict[str, str]:
     return result
 
 
+# --- [guards] (issue 7): numbers, or false to turn a guard off -------------------------------
+
+# toml key -> (Settings field, number type, description)
+_GUARDS: dict[str, tuple[str, type, str]] = {
+    "request_price_usd": (
+        "guard_request_usd",
+        float,
+        "a price in USD such as 0.10 (ask before sending to a bot priced per request or "
+        "per image above it), or false to never ask",
+    ),
+    "low_balance_points": (
+        "guard_low_balance_points",
+        int,
+        "a number of points such as 1000 (ask before sending while the balance is "
+        "below it), or false to never ask",
+    ),
+}
+
+
+def _parse_guards(path: Path, table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: 'guards' should be a table ([guards]).")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _GUARDS:
+            known = ", ".join(sorted(_GUARDS))
+            raise ConfigError(f"{path}: unknown setting 'guards.{key}' (known: {known}).")
+        field_name, kind, description = _GUARDS[key]
+        if value is False:
+            values[field_name] = None
+            continue
+        number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if kind is int and isinstance(value, float):
+            number_ok = False
+        if not number_ok or value < 0:
+            raise ConfigError(f"{path}: 'guards.{key}' should be {description}, not {value!r}.")
+        values[field_name] = kind(value)
+    return values
+
+
+def _guards_to_toml(settings: Settings) -> dict[str, Any]:
+    defaults = Settings()
+    out: dict[str, Any] = {}
+    for key, (field_name, _kind, _description) in _GUARDS.items():
+        value = getattr(settings, field_name)
+        if value != getattr(defaults, field_name):
+            out[key] = False if value is None else value
+    return out
+
+
+# --- reading and writing -----------------------------------------------------------------
+
+
 def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
     values: dict[str, Any] = {}
     for table_name, keys in _LAYOUT.items():
@@ -140,7 +198,9 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
         )
     if "keybindings" in data:
         values["keybindings"] = _parse_keybindings(path, data["keybindings"])
-    unknown = set(data) - set(_LAYOUT) - {"keybindings"}
+    if "guards" in data:
+        values.update(_parse_guards(path, data["guards"]))
+    unknown = set(data) - set(_LAYOUT) - {"keybindings", "guards"}
     if unknown:
         raise ConfigError(f"{path}: unknown table '{sorted(unknown)[0]}'.")
     return Settings(**values)
@@ -164,6 +224,9 @@ def settings_to_toml(settings: Settings) -> dict[str, Any]:
                 out.setdefault(table_name, {})[key] = value
     if settings.keybindings:
         out["keybindings"] = dict(settings.keybindings)
+    guards = _guards_to_toml(settings)
+    if guards:
+        out["guards"] = guards
     return out
 
 

@@ -142,6 +142,22 @@ async def model_picker(pilot: Pilot) -> None:
     await settle(pilot, workers=False)
 
 
+async def pricing_browser(pilot: Pilot) -> None:
+    from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
+
+    await ready(pilot)
+    await pilot.press("f4")
+    app = pilot.app
+    await wait_until(
+        pilot, lambda: isinstance(app.screen, PricingBrowserScreen), "the pricing browser"
+    )
+    screen = app.screen
+    await wait_until(pilot, lambda: screen.observed_loaded, "the points history")
+    await pilot.press("s", "s", "s")  # sorted by input price, cheapest first
+    await wait_until(pilot, lambda: screen.sort_key == "input", "the sort")
+    await settle(pilot, workers=False)
+
+
 async def failure_in_place(pilot: Pilot) -> None:
     await ready(pilot)
     await send(pilot, "Hello! Who am I talking to?", bot="echo")
@@ -165,6 +181,7 @@ async def key_setup(pilot: Pilot) -> None:
 SHOTS = (
     Shot("chat", "a finished Demo-Showcase reply: headings, a table, code", chat_showcase),
     Shot("model-picker", "the model picker with a search typed", model_picker),
+    Shot("pricing", "the pricing browser sorted by input price", pricing_browser),
     Shot("failure", "a failed reply explained in place, with Retry", failure_in_place),
     Shot("narrow", "the 80x24 layout", narrow_layout, size=NARROW),
     Shot("key-setup", "first run without a key", key_setup, with_key=False),

@@ -13,6 +13,9 @@ import pytest
     [
         "poe_tui.core.client",
         "poe_tui.core.conversation",
+        "poe_tui.core.accounting",
+        "poe_tui.core.guards",
+        "poe_tui.core.model_query",
         "poe_tui.fakepoe",
         "poe_tui.store",
         "poe_tui.cli",

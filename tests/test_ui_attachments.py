@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from loopback import LoopbackServer
+from pilot_support import workers_done
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
@@ -128,7 +129,7 @@ async def type_and_send(pilot: Pilot[Any], text: str) -> None:
 async def reply_done(pilot: Pilot[Any]) -> Message:
     screen = chat(pilot)
     await wait_until(pilot, lambda: screen.job is None and len(screen.conversation.messages) >= 2)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     return screen.conversation.messages[-1]
 
@@ -512,7 +513,7 @@ async def test_image_bot_reply_has_the_image_with_preview_open_and_save(
         await wait_until(
             pilot, lambda: bool(reply.attachments) and reply.attachments[0].path is not None
         )
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
         (file,) = reply.attachments
         assert (file.name, file.content_type, file.size) == (
@@ -557,7 +558,7 @@ async def test_hostile_names_from_bots_are_sanitized_when_saved(
         assert url is not None
         apply_event(reply, FileOutput(url, "image/png", "../../evil\x1b[31m.png"))
         await screen.collect_reply_files(screen.job or _job(screen, reply))
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await wait_until(pilot, lambda: all(f.path for f in reply.attachments))
         row = [r for r in screen.query(FileRow) if r.message is reply][-1]
         label = str(row.query_one(".file-name").render())

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pilot_support import workers_done
 from textual.pilot import Pilot
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownFence
@@ -83,7 +84,7 @@ async def send(pilot: Pilot[Any], text: str, *, wait: bool = True) -> Message:
 
 
 async def settled(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
@@ -602,25 +603,3 @@ async def test_a_long_reply_keeps_only_its_tail_live(make_app) -> None:
         assert "Paragraph 59" in body.source and "Paragraph 0:" not in body.source
         head = sealed.first(Static).content
         assert isinstance(head, ThemedMarkdown) and "Paragraph 0:" in head.markdown.markup
-
-
-def test_reply_cost_is_the_history_row_nearest_its_end() -> None:
-    from poe_tui.core.usage import PointsEntry
-    from poe_tui.ui.screens.chat import match_cost
-
-    reply = Message("assistant", "hi", "gpt-5", created_at=1000.0, finished_at=1004.0)
-
-    def row(query_id: str, seconds: float, bot: str = "GPT-5", cost: int = 1) -> PointsEntry:
-        return PointsEntry(query_id, bot, int(seconds * 1_000_000), cost)
-
-    entries = [
-        row("later", 1030, cost=7),
-        row("ours", 1004.2, cost=5),
-        row("other-bot", 1004.1, bot="Claude-Sonnet-4.5"),
-        row("earlier", 960, cost=9),
-    ]
-    assert match_cost(reply, entries, {"claude-haiku-4.5"}, set()) is None
-    match = match_cost(reply, entries, {"gpt-5"}, set())  # names are compared casefolded
-    assert match is not None and match.query_id == "ours"
-    match = match_cost(reply, entries, {"gpt-5"}, {"ours"})
-    assert match is not None and match.query_id == "later"

@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from pilot_support import workers_done
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
@@ -72,7 +73,7 @@ async def type_and_enter(
     key_input = app.screen.query_one("#key-input", Input)
     key_input.value = "" if key_by_key else text
     await pilot.press(*(text if key_by_key else ""), "enter")
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 

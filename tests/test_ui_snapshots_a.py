@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pilot_support import workers_done
 from textual.pilot import Pilot
 
 from poe_tui.config import Settings
@@ -92,11 +93,11 @@ def opening(conversation: Conversation | None) -> Any:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, PoeApp)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         if conversation is not None:
             await app.chat_screen.open_conversation(conversation)
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause(0.2)
 
     return run_before

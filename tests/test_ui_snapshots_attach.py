@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pilot_support import workers_done
 from textual.pilot import Pilot
 
 from poe_tui.config import Settings
@@ -46,9 +47,9 @@ def build_app(server: FakePoeServer, store: SqliteStore | None = None) -> PoeApp
 
 async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause(0.2)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pilot_support import workers_done
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -37,7 +38,7 @@ def quiet_poe() -> Iterator[FakePoeServer]:
 async def show_form(pilot: Pilot[Any]) -> None:
     app = pilot.app
     assert isinstance(app, PoeApp)
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     while app.models is None:
         await pilot.pause(0.02)
     await pilot.pause()

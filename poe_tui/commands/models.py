@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from decimal import Decimal
 from typing import Any
 
 from poe_tui.commands.output import clip, table
+from poe_tui.core.model_query import SORT_KEYS, ModelFilter, sort_models
 from poe_tui.core.models import ModelInfo, Pricing, format_tokens, format_usd, per_million
 
 
@@ -38,10 +40,11 @@ def models_table(models: list[ModelInfo]) -> str:
                 out,
                 other,
                 format_tokens(model.context_length),
+                str(len(model.parameters)) if model.parameters else "",
             ]
         )
-    headers = ["Model", "Owner", "In $/1M", "Out $/1M", "Other", "Context"]
-    return table(headers, rows, right={2, 3, 5})
+    headers = ["Model", "Owner", "In $/1M", "Out $/1M", "Other", "Context", "Params"]
+    return table(headers, rows, right={2, 3, 5, 6})
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -100,7 +103,24 @@ def models_json(models: list[ModelInfo]) -> str:
     return json.dumps([model_to_json(m) for m in models], indent=2, ensure_ascii=False)
 
 
-def filter_models(models: list[ModelInfo], search: str | None) -> list[ModelInfo]:
-    if not search:
-        return models
-    return [m for m in models if m.matches(search)]
+def model_filter(args: argparse.Namespace) -> ModelFilter:
+    """The filters given on the command line (the browser's, by the same rules)."""
+    return ModelFilter(
+        text=args.search or "",
+        owner=args.owner,
+        input_modality=args.input_modality,
+        output_modality=args.output_modality,
+        price=args.price,
+        has_parameters=args.has_params,
+    )
+
+
+def select_models(models: list[ModelInfo], args: argparse.Namespace) -> tuple[list[ModelInfo], str]:
+    """The filtered, sorted models, and the filters in words for a "no match" message."""
+    chosen = model_filter(args)
+    found = chosen.apply(models)
+    if args.sort:
+        found = sort_models(found, SORT_KEYS[args.sort], descending=args.desc)
+    elif args.desc:
+        found.reverse()
+    return found, chosen.describe() or "at all"

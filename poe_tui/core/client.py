@@ -7,6 +7,7 @@ turn streams into the typed events of `poe_tui.core.events`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -25,6 +26,7 @@ from poe_tui.core.events import StreamEvent
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.core.network import network_error
+from poe_tui.core.server_clock import ServerClock
 from poe_tui.core.transport import Transport
 from poe_tui.core.usage import Balance, PointsEntry, PointsPage, parse_balance, parse_points_page
 
@@ -83,6 +85,8 @@ class PoeClient:
         self.timeouts = timeouts or Timeouts()
         self._owns_http = http is None
         self._known_models: dict[str, ModelInfo] = {}
+        # Poe's clock against ours, from the Date header (points-history matching).
+        self.server_clock = ServerClock()
         self.http = http or httpx.AsyncClient(
             timeout=self.timeouts.to_httpx(),
             headers={"User-Agent": USER_AGENT},
@@ -133,12 +137,14 @@ class PoeClient:
         self, path: str, *, params: Mapping[str, Any] | None = None, authed: bool = True
     ) -> Any:
         auth = self.auth() if authed else None
+        sent_at = time.time()
         try:
             response = await self.http.get(
                 self.url(path), params=params, auth=auth or httpx.USE_CLIENT_DEFAULT
             )
         except httpx.HTTPError as exc:
             raise network_error(exc, self.base_url) from None
+        self.server_clock.observe(response.headers.get("date"), sent_at, time.time())
         if response.status_code >= 400:
             raise error_from_response(response.status_code, response.content, response.headers)
         try:

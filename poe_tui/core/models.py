@@ -61,6 +61,8 @@ class Parameter:
     maximum: float | None = None
     choices: tuple[JsonValue, ...] = ()
     has_default: bool = False
+    # The schema as Poe sent it, for showing in full (the fields above are parsed from it).
+    schema: Mapping[str, JsonValue] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,7 @@ def parse_parameter(data: Any, where: str) -> Parameter:
         minimum=float(minimum) if isinstance(minimum, int | float) else None,
         maximum=float(maximum) if isinstance(maximum, int | float) else None,
         choices=tuple(schema.data.get("enum") or ()),
+        schema=dict(schema.data),
     )
 
 

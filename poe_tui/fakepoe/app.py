@@ -7,12 +7,14 @@ writing the module and listing it in ROUTE_MODULES.
 
 from __future__ import annotations
 
+from email.utils import formatdate
 from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from poe_tui.fakepoe import (
     anthropic_routes,
@@ -47,9 +49,36 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+class DateHeader:
+    """Stamps every reply with the server clock's `Date`, as Poe (Cloudflare) does.
+
+    Uvicorn's own header is turned off (see server.py) so this one, which follows the
+    state's clock skew, is the only one.
+    """
+
+    def __init__(self, app: ASGIApp, state: FakePoeState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_date(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                stamp = formatdate(self.state.now_us() / 1_000_000, usegmt=True)
+                headers = [*message.get("headers", []), (b"date", stamp.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_date)
+
+
 def build_app(state: FakePoeState, config: ServerConfig) -> Starlette:
     routes = [route for module in ROUTE_MODULES for route in module.routes()]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app.add_middleware(DateHeader, state=state)
     app.state.fake_state = state
     app.state.fake_config = config
     return app

@@ -86,6 +86,7 @@ class FakePoeServer:
             http="h11",
             ws="none",
             timeout_graceful_shutdown=1,
+            date_header=False,  # the app's DateHeader follows the fake clock instead
         )
         self._server = uvicorn.Server(config)
         return self._server

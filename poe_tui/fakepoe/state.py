@@ -97,6 +97,14 @@ class FakePoeState:
         self.requests: list[RecordedRequest] = []
         self.counters: Counter[str] = Counter()
         self.uploads: dict[str, StoredUpload] = {}
+        # How far this server's clock runs ahead of the machine's (negative: behind), to
+        # test clients against a Poe whose clock disagrees with theirs. It moves the
+        # stamps of new history rows and the `Date` header alike.
+        self.clock_skew_us = 0
+
+    def now_us(self) -> int:
+        """The server's clock, in microseconds since the epoch."""
+        return now_us() + self.clock_skew_us
 
     def record(self, request: RecordedRequest) -> RecordedRequest:
         with self._lock:
@@ -118,7 +126,7 @@ class FakePoeState:
         if cost.total_points == 0:
             return None  # free models leave no trace, like an unbilled call
         entry = HistoryEntry(
-            now_us(), model.display_name, new_query_id(), cost.total_points, cost.breakdown()
+            self.now_us(), model.display_name, new_query_id(), cost.total_points, cost.breakdown()
         )
         with self._lock:
             self.balance = max(0, self.balance - cost.total_points)

@@ -85,7 +85,7 @@ def connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, busy_timeout_ms)
         # NORMAL in WAL mode: a killed process loses nothing committed; only a power
         # cut can lose the last commits, and it never corrupts the file.
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -94,6 +94,20 @@ def connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Switch the file to WAL. While another connection is switching it too, SQLite says
+    "database is locked" at once, without waiting on busy_timeout: so wait here."""
+    deadline = time.monotonic() + busy_timeout_ms / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 class SqliteStore:

@@ -163,6 +163,12 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "toggle_conversations",
     ),
     PaletteCommand(
+        "Pricing browser",
+        "Every model's prices in a sortable, filterable table; Enter starts a chat",
+        "pricing_browser",
+        "pricing_browser",
+    ),
+    PaletteCommand(
         "Refresh balance",
         "Fetch the points balance and history again",
         "refresh_balance",
@@ -384,9 +390,14 @@ class PoeApp(App[None]):
     @staticmethod
     def remappable_bindings() -> Iterable[Binding]:
         """Every binding with an id that users may remap in the config's [keybindings]."""
+        from poe_tui.ui.screens.confirm import ConfirmScreen
         from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
+        from poe_tui.ui.screens.confirm_send import ConfirmSendScreen
         from poe_tui.ui.screens.file_picker import FilePickerScreen
+        from poe_tui.ui.screens.model_picker import ModelPickerScreen
+        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
         from poe_tui.ui.screens.save_file import SaveFileScreen
+        from poe_tui.ui.screens.text_prompt import TextPromptScreen
         from poe_tui.ui.widgets.attachment_panel import AttachmentChip
         from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
         from poe_tui.ui.widgets.conversation_list import ConversationList
@@ -406,6 +417,11 @@ class PoeApp(App[None]):
             FilePickerScreen,
             SaveFileScreen,
             ConfirmFilesScreen,
+            PricingBrowserScreen,
+            ConfirmSendScreen,
+            ModelPickerScreen,
+            ConfirmScreen,
+            TextPromptScreen,
         )
         for cls in classes:
             for binding in cls.BINDINGS:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -24,10 +25,17 @@ from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
+from poe_tui.core.accounting import (
+    CostTracker,
+    PointsLedger,
+    bot_names,
+    observed_costs,
+    observed_for,
+)
 from poe_tui.core.anthropic_chat import require_claude
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.core.errors import PoeError
+from poe_tui.core.errors import InsufficientPointsError, PoeError
 from poe_tui.core.events import (
     Done,
     FileOutput,
@@ -40,11 +48,12 @@ from poe_tui.core.events import (
     ThinkingDelta,
     Usage,
 )
+from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
-from poe_tui.core.usage import PointsEntry
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
+from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_actions import HistoryActions
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
 from poe_tui.ui.transports import sendable, transport_label
@@ -64,8 +73,7 @@ WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
 ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
 LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
 SAVE_EVERY_SECONDS = 2.0  # how often a streaming reply is saved to the store
-HISTORY_ROWS = 20  # points-history rows fetched for the sidebar
-COST_MATCH_SLACK_US = 10 * 1_000_000  # clock skew allowed when matching a reply's cost
+COST_RECHECK_SECONDS = 5.0  # when a reply's history row is late, look again after this
 
 CLIPBOARD_NOTE = (
     "Sent with OSC 52; some terminals ignore it (tmux without `set-clipboard on`, macOS Terminal)."
@@ -83,6 +91,7 @@ class ReplyJob:
     parameters: dict[str, Any] | None = None
     continuing: bool = False  # carry on the reply's existing text instead of a new one
     worker: Worker[None] | None = None
+    failure: PoeError | None = None  # what ended the stream, when it failed
 
 
 def apply_event(reply: Message, event: StreamEvent) -> None:
@@ -138,35 +147,6 @@ def is_empty_failure(message: Message) -> bool:
     return message.role == "assistant" and failed and not message.text.strip()
 
 
-def bot_names(bot: str, models: list[ModelInfo] | None) -> set[str]:
-    """Names a points-history row may use for `bot` (Poe logs the display name)."""
-    names = {bot.casefold()}
-    for model in models or ():
-        if model.id.casefold() == bot.casefold():
-            names.add(model.display_name.casefold())
-    return names
-
-
-def match_cost(
-    reply: Message, entries: list[PointsEntry], names: set[str], claimed: set[str]
-) -> PointsEntry | None:
-    """The unclaimed history row for this bot billed nearest to when the reply ended.
-
-    Rows billed before the reply started (less some clock skew) belong to other replies;
-    of the rest, the nearest to the reply's end wins, since Poe bills as a reply ends.
-    """
-    start_us = int(reply.created_at * 1_000_000) - COST_MATCH_SLACK_US
-    end_us = int((reply.finished_at or reply.created_at) * 1_000_000)
-    candidates = [
-        entry
-        for entry in entries
-        if entry.query_id not in claimed
-        and entry.creation_time_us >= start_us
-        and entry.bot_name.casefold() in names
-    ]
-    return min(candidates, key=lambda e: abs(e.creation_time_us - end_us), default=None)
-
-
 class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
@@ -193,6 +173,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         ),
         Binding("f9", "import_conversation", "Import", show=False, id="import_conversation"),
         Binding("ctrl+t", "attach_file", "Attach", show=False, id="attach_file"),
+        Binding("f4", "pricing_browser", "Prices", id="pricing_browser"),
         # Priority: the prompt would otherwise see alt+digit first. Only live while
         # the prompt is empty and the latest reply has chips (see check_action).
         *(
@@ -217,9 +198,14 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self.job: ReplyJob | None = None
         self._wide: bool | None = None
         self._models_lock = asyncio.Lock()
-        self._awaiting_cost: list[Message] = []
+        # Points accounting (issue 7): the month's history, replies awaiting their bill,
+        # failures for want of points, and guards waived per (conversation, bot).
+        self.ledger = PointsLedger()
+        self.costs = CostTracker(names_for=lambda bot: bot_names(bot, self.poe_app.models))
+        self._out_of_points: list[tuple[Message, str]] = []
+        self._guards_waived: set[tuple[str, str]] = set()
+        self._confirming = False  # a guard's question is on screen
         self._reply_owner: dict[str, Conversation] = {}  # reply id -> its conversation
-        self._claimed_query_ids: set[str] = set()
         self._last_balance: int | None = None
 
     @property
@@ -236,7 +222,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         with Horizontal(id="chat-body"):
             yield ConversationList(clock=self.poe_app.clock, id="conversations")
             with Vertical(id="centre"):
-                yield Static(id="bot-header")
+                with Horizontal(id="header-row"):
+                    yield Static(id="bot-header")
+                    yield Static(id="chat-total")
                 yield ConversationView(id="conversation")
                 yield AttachmentPanel(add_key=self.poe_app.key_for("attach_file"), id="attachments")
                 yield PromptInput(id="prompt")
@@ -290,6 +278,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     # --- the bot ----------------------------------------------------------------------
 
     def _show_bot(self) -> None:
+        self._show_total()
         bot = self.conversation.bot
         name = self.poe_app.display_name(bot)
         key = self.poe_app.key_for("pick_model")
@@ -370,17 +359,22 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         if event.editing is not None:
-            await self._send_edit(event)
+            if self._may_send():
+                await self.after_guards(lambda: self._send_edit(event))
             return
         if await self.attach_command(event.text):  # "/attach PATH": files, not a prompt
             return
-        if not self.attachment_panel.files:
-            if self._may_send():
+        if not self._may_send():
+            return
+
+        async def send() -> None:
+            if not self.attachment_panel.files:
                 event.prompt_input.clear_prompt()
                 await self.send_text(event.text)
-            return
-        if self._may_send() and not self.files_need_confirming(event.text):
-            await self.send_with_files(event.text)
+            elif not self.files_need_confirming(event.text):
+                await self.send_with_files(event.text)
+
+        await self.after_guards(send)  # the prompt keeps the text until it is sent
 
     async def _send_edit(self, event: PromptInput.Submitted) -> None:
         """An earlier prompt, edited: sent as a new version (with the original's files)."""
@@ -476,6 +470,8 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             )
             async for event in stream:
                 apply_event(reply, event)
+                if isinstance(event, StreamFailed):
+                    job.failure = event.error
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                     self.poe_app.store.save(job.conversation)
                     last_save = time.monotonic()
@@ -513,9 +509,8 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._restore_draft(job)
         self._refresh_list()
         self.refresh_bindings()
-        if reply.text.strip():
-            self._awaiting_cost.append(reply)
-            self._reply_owner[reply.id] = job.conversation
+        self._reply_owner[reply.id] = job.conversation
+        self._expect_cost(reply, job.failure)
         self.refresh_account()
 
     def _restore_draft(self, job: ReplyJob) -> None:
@@ -542,7 +537,12 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if reply is None:
             self.notify("There is no finished reply to retry.", severity="warning", markup=False)
             return
-        self._awaiting_cost = [m for m in self._awaiting_cost if m is not reply]
+        await self.after_guards(lambda: self._retry(reply))
+
+    async def _retry(self, reply: Message) -> None:
+        if reply is not self._retry_target():
+            return  # something changed while the guard asked
+        self.costs.forget(reply)
         reset_for_retry(reply, self.poe_app.clock())
         reply.bot = self.conversation.bot
         self.query_one(ConversationView).follow_bottom()
@@ -631,12 +631,12 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     async def action_suggestion(self, number: int) -> None:
         text = self._suggestion(number)
         if text is not None and self._may_send():
-            await self.send_text(text)
+            await self.after_guards(lambda: self.send_text(text))
 
     async def on_suggestion_chips_chosen(self, event: SuggestionChips.Chosen) -> None:
         event.stop()
         if self._may_send():
-            await self.send_text(event.text)
+            await self.after_guards(lambda: self.send_text(event.text))
 
     # --- code blocks --------------------------------------------------------------------
 
@@ -715,38 +715,137 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             self.notify(error.one_line(), title="Balance", severity="warning", markup=False)
             return
         sidebar.show_balance(balance)
+        points = balance.current_point_balance
+        self._show_out_of_points(points)
+        now = datetime.fromtimestamp(self.poe_app.clock(), tz=UTC).astimezone()
         try:
-            page = await client.get_points_history(limit=HISTORY_ROWS)
+            await self.ledger.refresh(client, int(now.timestamp() * 1_000_000))
         except PoeError as error:
             self.notify(error.one_line(), title="Points history", severity="warning", markup=False)
-            page = None
-        if page is not None:
-            now = datetime.fromtimestamp(self.poe_app.clock(), tz=UTC).astimezone()
-            sidebar.show_history(list(page.entries), now=now)
-        self._assign_costs(list(page.entries) if page else [], balance.current_point_balance)
-        self._last_balance = balance.current_point_balance
-
-    def _assign_costs(self, entries: list[PointsEntry], balance: int) -> None:
-        """Show each finished reply's cost: its points-history row, else the balance drop."""
-        waiting, self._awaiting_cost = self._awaiting_cost, []
-        for reply in waiting:
-            entry = match_cost(
-                reply, entries, bot_names(reply.bot, self.poe_app.models), self._claimed_query_ids
-            )
-            if entry is not None:
-                self._claimed_query_ids.add(entry.query_id)
-                reply.points = entry.cost_points
-            elif len(waiting) == 1 and self._last_balance is not None:
-                drop = self._last_balance - balance
-                reply.points = drop if drop > 0 else None
+        if self.ledger.loaded:
+            sidebar.show_history(self.ledger.entries, now=now)
+            self._show_observed_costs()
+        drop = None if self._last_balance is None else self._last_balance - points
+        self._last_balance = points
+        changed = self.costs.settle(
+            self.ledger.entries,
+            balance_drop=drop,
+            clock_offset_us=client.server_clock.offset_us,
+        )
+        for reply in changed:
             self._show_points(reply)
+        if self.costs.waiting:
+            self.set_timer(COST_RECHECK_SECONDS, self.refresh_account, name="cost-recheck")
 
-    def _show_points(self, reply: Message) -> None:
-        owner = self._reply_owner.pop(reply.id, None)
-        if reply.points is None:
-            return
+    def _save_owner(self, reply: Message) -> None:
+        """Save the conversation a finished reply belongs to (after its points or error
+        changed), wherever the user is now."""
+        owner = self._reply_owner.get(reply.id)
         if owner is not None:
             self.poe_app.store.save(owner)
+
+    def _show_points(self, reply: Message) -> None:
+        if reply.points is None:
+            return
+        self._save_owner(reply)
         view = self.query_one(ConversationView).view_for(reply)
         if view is not None:
             view.refresh_footer()
+        self._show_total()
+
+    # --- points accounting and guards (issue 7) -----------------------------------------
+
+    def _expect_cost(self, reply: Message, failure: PoeError | None) -> None:
+        """Wait for the reply's bill in the history (free bots send none)."""
+        if isinstance(failure, InsufficientPointsError):
+            self._out_of_points.append((reply, failure.message))
+            reply.error_message = f"{failure.message}\n{out_of_points_note(None, failure.message)}"
+            self._refresh_error(reply)
+        model = self.poe_app.model_info(reply.bot)
+        free = model is not None and model.pricing is not None and model.pricing.is_free
+        if reply.text.strip() and not free:
+            self.costs.expect(reply)
+
+    def _show_out_of_points(self, balance: int) -> None:
+        """Out-of-points failures get the balance, now that it is known."""
+        waiting, self._out_of_points = self._out_of_points, []
+        for reply, message in waiting:
+            if reply.status is MessageStatus.FAILED:
+                reply.error_message = f"{message}\n{out_of_points_note(balance, message)}"
+                self._refresh_error(reply)
+
+    def _refresh_error(self, reply: Message) -> None:
+        view = self.query_one(ConversationView).view_for(reply)
+        if view is not None:
+            view.refresh_error()
+        self._save_owner(reply)
+
+    def _show_total(self) -> None:
+        """What this conversation has cost so far, at the right of the header."""
+        total = self.query_one("#chat-total", Static)
+        known = [m.points for m in self.conversation.messages if m.points is not None]
+        total.display = bool(known)
+        if known:
+            total.update(
+                Content.assemble(
+                    ("this chat ", "dim"), (f"{sum(known):,}", "bold"), (" points", "dim")
+                )
+            )
+
+    def _show_observed_costs(self) -> None:
+        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, PricingBrowserScreen):
+                screen.show_observed(observed_costs(self.ledger.entries))
+
+    def _send_warnings(self) -> list[SendWarning]:
+        bot = self.conversation.bot
+        if (self.conversation.id, bot.casefold()) in self._guards_waived:
+            return []
+        model = self.poe_app.model_info(bot)
+        observed = observed_for(model, observed_costs(self.ledger.entries)) if model else None
+        limits = guard_limits(self.poe_app.settings)
+        return send_warnings(model, self._last_balance, limits, observed)
+
+    async def after_guards(self, send: Callable[[], Awaitable[None]]) -> None:
+        """Run `send` now, or once the user confirms what the guards warn about."""
+        if self._confirming:
+            return  # a second Enter queued behind the first: one question is enough
+        warnings = self._send_warnings()
+        if not warnings:
+            await send()
+            return
+        waiver = (self.conversation.id, self.conversation.bot.casefold())
+        self._confirming = True
+
+        async def answered(answer: str | None) -> None:
+            self._confirming = False
+            if answer is None:
+                self.query_one(PromptInput).focus()  # the text is still there
+                return
+            if answer == "always":
+                self._guards_waived.add(waiver)
+            if self._may_send():
+                await send()
+
+        name = self.poe_app.display_name(self.conversation.bot)
+        self.app.push_screen(ConfirmSendScreen(warnings, name), callback=answered)
+
+    def action_pricing_browser(self) -> None:
+        self.open_pricing_browser()
+
+    @work(group="pricing", exclusive=True, exit_on_error=False)
+    async def open_pricing_browser(self) -> None:
+        """Every model's prices; Enter starts a new conversation with the chosen one."""
+        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
+
+        models = await self.ensure_models()
+        if models is None:
+            return
+        observed = observed_costs(self.ledger.entries) if self.ledger.loaded else None
+        browser = PricingBrowserScreen(models, self.conversation.bot, observed=observed)
+        choice = await self.app.push_screen_wait(browser)
+        if choice:
+            await self.action_new_conversation()
+            self.use_bot(choice)

@@ -1,5 +1,6 @@
-"""The right-hand sidebar: points balance, recent costs, a 30-day chart, the current bot,
-the conversation's transport and the bot's parameter form.
+"""The right-hand sidebar: points balance, recent costs, today's and this month's spending,
+a 30-day chart, points per bot, the current bot, the conversation's transport and the
+bot's parameter form.
 
 The chat screen fetches; this only shows typed core objects it is handed, and asks for
 a refresh with a message (the fetching lives with the client, in the screen).
@@ -20,17 +21,20 @@ from textual.message import Message
 from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Button, Digits, Label, Select, Static
 
+from poe_tui.core.accounting import since_days, spend_summary, top_bots
 from poe_tui.core.models import ModelInfo, format_tokens, price_summary
 from poe_tui.core.usage import Balance, PointsEntry
 from poe_tui.ui.spend import CHART_DAYS, daily_spend
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.transports import TRANSPORT_LABELS
+from poe_tui.ui.widgets.bot_spend import BotSpend
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.spend_chart import SpendChart
 
 MUTED = "$foreground-muted"
 LOADING = "— loading…"
 RECENT_ROWS = 5
+TOP_BOTS = 5  # bars per bot in the sidebar; the rest are summed as "others"
 DIGITS_MAX_WIDTH = 26  # a 30-column sidebar less border, padding and scrollbar
 FALLBACK_WIDTH = 26  # before the first layout, assume the narrowest sidebar
 
@@ -69,6 +73,15 @@ def recent_rows(entries: list[PointsEntry], now: datetime, width: int) -> list[C
         )
         for e, text, age in zip(entries, points, ages, strict=True)
     ]
+
+
+def totals_lines(today: int, month: int, width: int) -> Content:
+    """`Today … 1,544` and `This month … 12,345`, numbers flush right."""
+    rows = [("Today", f"{today:,}"), ("This month", f"{month:,}")]
+    return Content("\n").join(
+        Content.assemble(Content.styled(label.ljust(max(1, width - len(value))), MUTED), value)
+        for label, value in rows
+    )
 
 
 def modalities(model: ModelInfo) -> str:
@@ -130,8 +143,11 @@ class BalanceSidebar(VerticalScroll):
         yield Static("", id="balance-error")
         yield Label("Recent replies", classes="section-title")
         yield Static(Content.styled("—", MUTED), id="recent")
-        yield Label(f"Last {CHART_DAYS} days", classes="section-title")
+        yield Label("Spending", classes="section-title")
+        yield Static(Content.styled("—", MUTED), id="spend-totals")
         yield SpendChart(id="spend")
+        yield Label(f"By bot, {CHART_DAYS} days", classes="section-title")
+        yield BotSpend(id="bot-spend")
         yield Label("Bot", classes="section-title")
         yield Static(Content.styled("—", MUTED), id="bot")
         yield Label("Transport", classes="section-title")
@@ -162,6 +178,9 @@ class BalanceSidebar(VerticalScroll):
         self._history_time = now or datetime.now().astimezone()
         self._entries = sorted(entries, key=lambda e: e.creation_time_us, reverse=True)
         self.query_one(SpendChart).show(daily_spend(self._entries, self._history_time))
+        window = since_days(self._history_time, CHART_DAYS).timestamp() * 1_000_000
+        recent = [e for e in self._entries if e.creation_time_us >= window]
+        self.query_one(BotSpend).show(top_bots(recent, TOP_BOTS))
         self._show_recent()
 
     def show_bot(self, bot_id: str, model: ModelInfo | None) -> None:
@@ -189,13 +208,18 @@ class BalanceSidebar(VerticalScroll):
         return Content.styled(text, MUTED)
 
     def _show_recent(self) -> None:
+        """The newest rows and the spending totals, both fitted to the width."""
         recent = self.query_one("#recent", Static)
         if self._history_time is None:
             return
+        totals = spend_summary(self._entries, self._history_time)
+        width = recent.content_size.width or FALLBACK_WIDTH
+        self.query_one("#spend-totals", Static).update(
+            totals_lines(totals.today, totals.this_month, width)
+        )
         if not self._entries:
             recent.update(Content.styled("no usage yet", MUTED))
             return
-        width = recent.content_size.width or FALLBACK_WIDTH
         rows = recent_rows(self._entries[:RECENT_ROWS], self._history_time, width)
         recent.update(Content("\n").join(rows))
 

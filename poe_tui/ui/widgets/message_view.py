@@ -593,6 +593,11 @@ class MessageView(Vertical):
             Button("Retry (ctrl+r)", classes="retry", compact=True),
         ]
 
+    def refresh_error(self) -> None:
+        """Show the failure's text again after it changed (the balance was added)."""
+        for widget in self.query(".reply-error").results(Static):
+            widget.update(error_content(self.message))
+
     async def _show_error_if_failed(self) -> None:
         if self.message.status is MessageStatus.FAILED and not self.query(".reply-error"):
             await self.mount_all(self._error_widgets())

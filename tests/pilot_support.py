@@ -1,0 +1,22 @@
+"""What Pilot tests share beyond fixtures: waiting for an app's workers to finish."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from textual.app import App
+from textual.worker import WorkerState
+
+ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+async def workers_done(app: App[Any]) -> None:
+    """Wait until no worker is pending or running.
+
+    Textual's `workers.wait_for_complete()` raises when a worker was cancelled, and the
+    app cancels some on purpose (an exclusive balance refresh replaces the one before
+    it); a cancelled worker is finished as far as a test is concerned.
+    """
+    while active := [w for w in app.workers if w.state in ACTIVE]:
+        await asyncio.gather(*(w.wait() for w in active), return_exceptions=True)
