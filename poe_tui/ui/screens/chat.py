@@ -162,7 +162,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         Binding("escape", "cancel_reply", "Stop reply", id="cancel_reply"),
         Binding("ctrl+r", "retry", "Retry", id="retry_reply"),
         # Priority: the prompt (a TextArea) would take ctrl+y as "redo" otherwise.
-        Binding("ctrl+y", "copy_code", "Copy code", priority=True, id="copy_code"),
+        Binding("ctrl+y", "copy_code", "Copy code", show=False, priority=True, id="copy_code"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
         Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
         Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
@@ -229,7 +229,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 yield AttachmentPanel(add_key=self.poe_app.key_for("attach_file"), id="attachments")
                 yield PromptInput(id="prompt")
             yield BalanceSidebar(id="sidebar")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.query_one(PromptInput).attach_pasted_paths = self.poe_app.settings.attach_pasted_paths
