@@ -69,8 +69,17 @@ async def settle(pilot: Pilot, *, workers: bool = True) -> None:
     `workers=False` while a modal is open: the worker that opened it waits for it.
     """
     if workers:
-        await asyncio.wait_for(pilot.app.workers.wait_for_complete(), WAIT_SECONDS)
+        await asyncio.wait_for(workers_done(pilot.app), WAIT_SECONDS)
     await pilot.pause(0.3)  # a few refresh cycles for the last layout and paint
+
+
+async def workers_done(app: Any) -> None:
+    """Until no worker runs; a cancelled one (a refresh replaced by a newer) counts as done."""
+    from textual.worker import WorkerState
+
+    active_states = (WorkerState.PENDING, WorkerState.RUNNING)
+    while active := [w for w in app.workers if w.state in active_states]:
+        await asyncio.gather(*(w.wait() for w in active), return_exceptions=True)
 
 
 async def ready(pilot: Pilot) -> None:
@@ -164,6 +173,26 @@ async def failure_in_place(pilot: Pilot) -> None:
     await send(pilot, "Write me a long story about a lighthouse.", bot="fail-points")
 
 
+async def files_from_a_bot(pilot: Pilot) -> None:
+    await ready(pilot)
+    await send(pilot, "A lighthouse at dusk", bot="demo-image")
+
+
+async def history_search(pilot: Pilot) -> None:
+    from poe_tui.ui.widgets.conversation_list import ConversationList
+
+    await ready(pilot)
+    await send(pilot, "How do lighthouses work?", bot="echo")
+    await pilot.press("ctrl+n")
+    await send(pilot, "Plan a weekend in Lisbon with a lighthouse visit", bot="echo")
+    await pilot.press("ctrl+n")
+    await send(pilot, "Explain SSE in one paragraph", bot="echo")
+    await pilot.press("ctrl+f", *"lighthouse")
+    conversations = pilot.app.chat_screen.query_one(ConversationList)
+    await wait_until(pilot, lambda: conversations.searching, "the search results")
+    await settle(pilot)
+
+
 async def narrow_layout(pilot: Pilot) -> None:
     await ready(pilot)
     await send(pilot, "What can you do?", bot="gpt-5")
@@ -183,6 +212,12 @@ SHOTS = (
     Shot("model-picker", "the model picker with a search typed", model_picker),
     Shot("pricing", "the pricing browser sorted by input price", pricing_browser),
     Shot("failure", "a failed reply explained in place, with Retry", failure_in_place),
+    Shot(
+        "files",
+        "a picture from the Demo-Image bot, previewed, with Open and Save",
+        files_from_a_bot,
+    ),
+    Shot("history", "full-text search across every conversation", history_search),
     Shot("narrow", "the 80x24 layout", narrow_layout, size=NARROW),
     Shot("key-setup", "first run without a key", key_setup, with_key=False),
 )

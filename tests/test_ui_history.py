@@ -435,3 +435,13 @@ async def test_resume_with_an_unknown_id_says_so_and_starts_empty(build, store) 
         await settled(pilot)
         assert not chat(pilot).conversation.messages
         assert any("No conversation id starts with 'ffffffff'" in n for n in notes(pilot))
+
+
+def test_a_snippet_highlights_the_matched_words_and_drops_control_codes() -> None:
+    from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, snippet_content
+
+    snippet = f"the {HIT_OPEN}axolotl{HIT_CLOSE} is\na \x1b[31msalamander"
+    content = snippet_content(snippet)
+    assert content.plain == "the axolotl is a salamander"  # the colour code is gone
+    marked = [content.plain[span.start : span.end] for span in content.spans]
+    assert marked == ["axolotl"]

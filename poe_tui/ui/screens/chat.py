@@ -748,6 +748,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if reply.points is None:
             return
         self._save_owner(reply)
+        self._refresh_list()  # the list shows each conversation's points
         view = self.query_one(ConversationView).view_for(reply)
         if view is not None:
             view.refresh_footer()

@@ -8,6 +8,7 @@ messages; the chat screen talks to the store.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import ClassVar
@@ -62,12 +63,18 @@ def entry_prompt(summary: ConversationSummary, now: float) -> Content:
 def snippet_content(snippet: str) -> Content:
     """A search snippet with the matched words highlighted."""
     parts: list[tuple[str, str] | str] = []
-    for index, piece in enumerate(strip_terminal_controls(snippet).split(HIT_OPEN)):
+    # Split on the marks first: they are control characters, which cleaning removes.
+    for index, piece in enumerate(snippet.split(HIT_OPEN)):
         matched, _, rest = piece.partition(HIT_CLOSE) if index else ("", "", piece)
         if matched:
-            parts.append((matched, "bold $text-accent"))
-        parts.append(" ".join(rest.split("\n")))
+            parts.append((one_line(matched), "bold reverse"))
+        parts.append(one_line(rest))
     return Content.assemble(*parts)
+
+
+def one_line(text: str) -> str:
+    """Bot or user text made safe and flat for a one-line list entry."""
+    return re.sub(r"\s+", " ", strip_terminal_controls(text))
 
 
 def hit_prompt(hit: SearchHit, now: float) -> Content:
