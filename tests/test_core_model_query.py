@@ -4,12 +4,11 @@ the send guards, over the demo catalogue and the real 360-model capture.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
+from real_data import real_models_json
 
 from poe_tui.core.accounting import ObservedCost
 from poe_tui.core.guards import GuardLimits, out_of_points_note, send_warnings
@@ -23,8 +22,6 @@ from poe_tui.core.model_query import (
 from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.fakepoe.catalogue import catalogue_json
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared/fixtures/poe-v1-models-2026-03-27.json"
-
 
 @pytest.fixture(scope="module")
 def demo() -> list[ModelInfo]:
@@ -33,9 +30,7 @@ def demo() -> list[ModelInfo]:
 
 @pytest.fixture(scope="module")
 def real_raw() -> list[dict[str, Any]]:
-    if not FIXTURE.exists():
-        pytest.skip(f"the real model capture is not here ({FIXTURE})")
-    data: list[dict[str, Any]] = json.loads(FIXTURE.read_text())["data"]
+    data: list[dict[str, Any]] = real_models_json()["data"]
     return data
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from real_data import real_models_json
 
 from poe_tui.core.errors import ProtocolError
 from poe_tui.core.models import (
@@ -17,14 +16,10 @@ from poe_tui.core.models import (
     price_summary,
 )
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared/fixtures/poe-v1-models-2026-03-27.json"
-
 
 @pytest.fixture(scope="module")
 def real_models_body() -> dict:
-    if not FIXTURE.exists():
-        pytest.skip(f"the real model capture is not here ({FIXTURE})")
-    return json.loads(FIXTURE.read_text())
+    return real_models_json()
 
 
 def test_every_real_model_parses_without_loss(real_models_body: dict) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from pathlib import Path
 
-import pytest
+from real_data import real_models_json
 from textual.app import App
 from textual.widgets import Input, OptionList, Static
 
@@ -17,7 +15,6 @@ from poe_tui.ui.screens.model_picker import (
     search_models,
 )
 
-FIXTURE = Path("/work/shared/fixtures/poe-v1-models-2026-03-27.json")
 UNSET = object()
 
 
@@ -221,9 +218,8 @@ async def test_no_match_shows_a_message_and_enter_does_nothing() -> None:
         assert len(shown_rows(app)) == len(MODELS)
 
 
-@pytest.mark.skipif(not FIXTURE.exists(), reason=f"real model list not present at {FIXTURE}")
 async def test_works_with_the_real_360_model_list() -> None:
-    models = parse_models(json.loads(FIXTURE.read_text(encoding="utf-8")))
+    models = parse_models(real_models_json())
     assert len(models) >= 300
     app = PickerHost(models, current="gpt-5")
     async with app.run_test(size=(100, 30)) as pilot:

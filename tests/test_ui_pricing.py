@@ -4,12 +4,12 @@ the send guards, out-of-points in place, and what replies and conversations cost
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from real_data import real_models_json
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
@@ -31,15 +31,12 @@ from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from tests.test_ui_chat import send, settled, wait_until
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared/fixtures/poe-v1-models-2026-03-27.json"
 SIZE = (120, 35)
 
 
 @pytest.fixture(scope="module")
 def real_models() -> list[ModelInfo]:
-    if not FIXTURE.exists():
-        pytest.skip(f"the real model capture is not here ({FIXTURE})")
-    return parse_models(json.loads(FIXTURE.read_text()))
+    return parse_models(real_models_json())
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +128,7 @@ async def test_sorting_the_real_models_by_header_click_and_keys(
 
 
 async def test_filtering_the_real_models(real_models: list[ModelInfo]) -> None:
-    raw = json.loads(FIXTURE.read_text())["data"]
+    raw = real_models_json()["data"]
     app = BrowserHost(real_models, {})
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.pause()
