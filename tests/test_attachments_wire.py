@@ -279,3 +279,21 @@ def test_linked_files_keep_order_and_urls() -> None:
         FileOutput("https://f.example/a.pdf", "application/pdf", "a.pdf"),
         FileOutput("https://f.example/b.png", "image/png", "b.png"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "fetched"),
+    [
+        ("https://pfst.cf2.poecdn.net/base/image/abc.png", True),
+        ("https://poecdn.net/x.png", True),
+        ("http://127.0.0.1:8123/files/demo.png", True),  # the API's own host (demo mode)
+        ("https://evil-poecdn.net/x.png", False),
+        ("http://192.168.1.1/router.png", False),  # a reply must not make us probe the LAN
+        ("https://example.com/cat.png", False),
+        ("ftp://poecdn.net/x.png", False),
+    ],
+)
+def test_which_bot_files_are_fetched_without_asking(url: str, fetched: bool) -> None:
+    from poe_tui.core.attachments import fetched_without_asking
+
+    assert fetched_without_asking(url, "http://127.0.0.1:8123") is fetched

@@ -163,6 +163,16 @@ def test_a_late_row_replaces_the_balance_drop_estimate() -> None:
     assert late.points == 31 and not tracker.waiting
 
 
+def test_the_estimate_leaves_out_what_matched_replies_cost() -> None:
+    matched, unmatched = reply(1000, 1002), reply(1003, 1005)
+    tracker = CostTracker(names_for=names)
+    tracker.expect(matched)
+    tracker.expect(unmatched)
+    # One row arrived (20 points); the balance fell by 50: the other reply cost 30.
+    tracker.settle([row("m", 1002.1, cost=20)], balance_drop=50)
+    assert (matched.points, unmatched.points) == (20, 30)
+
+
 def test_unmatched_replies_give_up_after_max_attempts() -> None:
     a, b = reply(1000, 1002), reply(1003, 1004)
     tracker = CostTracker(names_for=names, max_attempts=2)

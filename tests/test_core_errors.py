@@ -132,3 +132,12 @@ def test_retryable_split() -> None:
 )
 def test_parse_retry_after(text: str, seconds: float | None) -> None:
     assert e.parse_retry_after(text) == seconds
+
+
+def test_error_text_from_a_server_or_bot_never_carries_terminal_controls() -> None:
+    from poe_tui.core.native import native_error
+
+    # OSC 52 would write the clipboard; CSI 2J would clear the screen.
+    error = native_error({"text": "\x1b]52;c;aGk=\x07Bad \x1b[2Jthing"}, "some-bot")
+    assert "\x1b" not in error.message and "\x07" not in error.message
+    assert "Bad thing" in error.message

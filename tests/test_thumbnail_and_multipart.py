@@ -80,6 +80,16 @@ def test_what_is_not_drawn_falls_back_to_words() -> None:
     )
 
 
+def test_a_decompression_bomb_is_refused_without_inflating_it() -> None:
+    # A 1x1 picture whose pixel data inflates to 64 MB: only the 4 bytes the header
+    # promises are ever inflated, and the rest is refused.
+    bomb = png(1, 1, 2, [bytes([0, 1, 2, 3]) + bytes(64 * 1024 * 1024)])
+    assert len(bomb) < 100_000
+    with pytest.raises(PngError, match="more pixel data"):
+        decode_png(bomb)
+    assert preview(bomb) is None
+
+
 def test_image_sizes_from_headers() -> None:
     assert image_size(DEMO_PNG) == (128, 80)
     jpeg = (

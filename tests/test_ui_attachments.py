@@ -573,6 +573,23 @@ async def test_hostile_names_from_bots_are_sanitized_when_saved(
         assert not (isolated_home / "evil_[31m.png").exists()
 
 
+async def test_links_to_other_hosts_are_listed_but_fetched_only_when_asked(
+    make_app: Callable[..., PoeApp],
+) -> None:
+    async with make_app(bot="echo").run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        screen = chat(pilot)
+        await type_and_send(pilot, "hello")
+        reply = await reply_done(pilot)
+        reply.text += "\n\n![router](http://192.168.1.1/admin.png)"
+        fetched: list[Any] = []
+        screen.fetch_reply_files = lambda *args: fetched.append(args)  # type: ignore[method-assign]
+        await screen.collect_reply_files(_job(screen, reply))
+        (linked,) = [f for f in reply.attachments if f.url == "http://192.168.1.1/admin.png"]
+        assert linked.path is None and fetched == []  # shown under the reply, not downloaded
+        assert [r for r in screen.query(FileRow) if r.file is linked]
+
+
 def _job(screen: ChatScreen, reply: Message) -> Any:
     from poe_tui.ui.screens.chat import ReplyJob
 

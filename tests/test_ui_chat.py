@@ -198,6 +198,10 @@ async def test_resending_replaces_an_empty_failed_turn(make_app) -> None:
         messages = chat(pilot).conversation.messages
         assert [m.role for m in messages] == ["user", "assistant"]
         assert messages[1].status is MessageStatus.COMPLETE
+        # Gone from the history too, not kept as an older version of the turn.
+        store, conversation_id = app.store, chat(pilot).conversation.id
+        assert store.branch_positions(conversation_id) == {}
+        assert [m.id for m in store.load(conversation_id).messages] == [m.id for m in messages]
 
 
 async def test_retry_reruns_the_failed_reply(make_app) -> None:

@@ -359,3 +359,17 @@ def test_store_keeps_transport_and_parameters(tmp_path: Path) -> None:
     assert loaded.parameters == {"thinking_budget": 2048}
     assert loaded.messages[0].transport == "openai"
     assert loaded.messages[0].parameters == {"thinking_budget": 2048}
+
+
+async def test_chips_show_bot_text_literally_even_when_it_looks_like_markup() -> None:
+    class ChipsHost(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SuggestionChips(["What is a [/i] tag?", "[@click=app.quit]Quit[/]"], ["alt+1"])
+
+    app = ChipsHost()
+    async with app.run_test() as pilot:  # a markup label would fail to mount here
+        labels = [str(chip.label) for chip in app.query(".chip")]
+        assert labels == ["alt+1  What is a [/i] tag?", "[@click=app.quit]Quit[/]"]
+        await pilot.click(list(app.query(".chip"))[1])
+        await pilot.pause()
+        assert app.is_running  # the "[@click=app.quit]" text did not become an action

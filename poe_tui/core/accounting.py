@@ -152,9 +152,12 @@ class CostTracker:
             self.claimed.add(entry.query_id)
             reply.points = entry.cost_points
             changed.append(reply)
-        if len(unmatched) == 1 and unmatched[0].attempts == 1 and (balance_drop or 0) > 0:
+        # What the matched replies cost is part of the drop too: only the rest is left
+        # to estimate the one unmatched reply with.
+        rest = (balance_drop or 0) - sum(r.points or 0 for r in changed)
+        if len(unmatched) == 1 and unmatched[0].attempts == 1 and rest > 0:
             # An estimate until the row shows up (and the only figure if it never does).
-            unmatched[0].reply.points = balance_drop
+            unmatched[0].reply.points = rest
             changed.append(unmatched[0].reply)
         still = [w for w in unmatched if w.attempts < self.max_attempts]
         self._waiting = still

@@ -178,6 +178,24 @@ def _linked_type(url: str) -> str | None:
     return None
 
 
+# Where Poe serves the files its bots make. Other hosts are fetched only when the user
+# asks (Save), so a reply cannot make the app request addresses of its choosing.
+POE_FILE_HOSTS = ("poecdn.net", "poe.com", "quora.com")
+MAX_FETCHED_PER_REPLY = 10
+
+
+def fetched_without_asking(url: str, api_base: str) -> bool:
+    """Whether a bot's file at `url` may be downloaded as soon as the reply ends: one of
+    Poe's file hosts, or the API's own host (the local server in demo mode)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").casefold()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == (urlsplit(api_base).hostname or "").casefold():
+        return True
+    return any(host == known or host.endswith("." + known) for known in POE_FILE_HOSTS)
+
+
 def linked_files(text: str) -> list[FileOutput]:
     """Files a reply links to: every Markdown image, and links whose path names a file
     (an image, audio, video, PDF, archive…). Each URL once, in order of appearance."""

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from poe_tui.core.text import strip_terminal_controls
+
 POINTS_URL = "https://poe.com/api/keys"
 KEY_URL = "https://poe.com/api_key"
 
@@ -32,6 +34,8 @@ class PoeError(Exception):
         code: str | int | None = None,
         request_id: str | None = None,
     ) -> None:
+        # The text often comes from a server or a bot: never let it drive a terminal.
+        message = strip_terminal_controls(message)
         super().__init__(message)
         self.message = message
         self.status = status

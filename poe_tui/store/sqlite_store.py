@@ -232,6 +232,18 @@ class SqliteStore:
             self._drop_attachments(conn, q.orphan_attachments(conn, hashes))
         self._forget(conversation_id)
 
+    def drop_messages(self, conversation: Conversation, message_ids: Sequence[str]) -> None:
+        """Delete messages that were taken off the end of `conversation` (a turn that
+        failed before any reply text), so they do not linger as an old version."""
+        with self._write() as conn:
+            conn.execute(
+                "DELETE FROM messages WHERE conversation_id = ? AND id IN "
+                "(SELECT value FROM json_each(?))",
+                (conversation.id, json_text(list(message_ids))),
+            )
+        for message_id in message_ids:
+            self._written.pop(message_id, None)
+
     # --- saving -------------------------------------------------------------------------
 
     def _save_in(

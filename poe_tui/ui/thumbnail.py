@@ -146,10 +146,18 @@ def decode_png(data: bytes) -> Picture:
             palette = [(body[i], body[i + 1], body[i + 2]) for i in range(0, len(body) - 2, 3)]
         elif kind == b"tRNS":
             alphas = body
+    # Exactly the bytes the header promises and no more: a small file that inflates to
+    # gigabytes (a decompression bomb, from a bot) must not take the memory with it.
+    expected = height * (width * _CHANNELS[color_type] + 1)
+    inflater = zlib.decompressobj()
     try:
-        raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
+        raw = inflater.decompress(
+            b"".join(body for kind, body in chunks if kind == b"IDAT"), expected
+        )
     except zlib.error as error:
         raise PngError(f"damaged ({error})") from None
+    if inflater.unconsumed_tail:
+        raise PngError("more pixel data than the header says")
     rows = _unfilter(raw, width, height, _CHANNELS[color_type])
     return Picture(width, height, rows, color_type, palette, alphas)
 

@@ -52,6 +52,7 @@ from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
+from poe_tui.store import StoreError
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_actions import HistoryActions
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
 ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
 LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
+STORE_WARNING_EVERY_SECONDS = 30.0  # a failing history is said again at most this often
 SAVE_EVERY_SECONDS = 2.0  # how often a streaming reply is saved to the store
 COST_RECHECK_SECONDS = 5.0  # when a reply's history row is late, look again after this
 
@@ -206,6 +208,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._guards_waived: set[tuple[str, str]] = set()
         self._confirming = False  # a guard's question is on screen
         self._reply_owner: dict[str, Conversation] = {}  # reply id -> its conversation
+        self._last_store_warning = -STORE_WARNING_EVERY_SECONDS
         self._last_balance: int | None = None
 
     @property
@@ -332,7 +335,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._keep_transport_possible()
         self.poe_app.save_settings(default_bot=bot)
         if self.conversation.messages:
-            self.poe_app.store.save(self.conversation)
+            self.save_conversation(self.conversation)
         self._show_bot()
         self._refresh_list()
 
@@ -380,6 +383,14 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         """An earlier prompt, edited: sent as a new version (with the original's files)."""
         if event.editing is None or not self._may_send():
             return
+        if not any(m is event.editing for m in self.conversation.messages):
+            self.notify(
+                "The prompt you were editing is no longer shown here; your text stays in "
+                "the prompt (Esc leaves the edit).",
+                severity="warning",
+                markup=False,
+            )
+            return
         prompt = event.prompt_input
         prompt.clear_prompt()
         prompt.end_edit(restore_draft=False)
@@ -417,7 +428,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         user_message = self.conversation.add_user_message(text)
         if files:
             user_message.attachments = list(files)
-            self.poe_app.store.save(self.conversation)  # the row first: files link to it
+            self.save_conversation(self.conversation)  # the row first: files link to it
             self.link_files(user_message)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
@@ -429,9 +440,14 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         messages = self.conversation.messages
         if len(messages) >= 2 and is_empty_failure(messages[-1]) and messages[-2].role == "user":
             view = self.query_one(ConversationView)
-            for message in messages[-2:]:
+            dropped = messages[-2:]
+            for message in dropped:
                 await view.remove_message(message)
             del messages[-2:]
+            try:
+                self.poe_app.store.drop_messages(self.conversation, [m.id for m in dropped])
+            except StoreError as error:
+                self.history_problem(error)
 
     async def _start_reply(
         self, reply: Message, *, draft: str | None, continuing: bool = False
@@ -442,7 +458,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             await view.add_message(reply)
         else:
             await message_view.sync()
-        self.poe_app.store.save(self.conversation)
+        self.save_conversation(self.conversation)
         self._refresh_list()
         transport, parameters = self._sending_with()
         job = ReplyJob(self.conversation, reply, draft, transport, parameters, continuing)
@@ -473,7 +489,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 if isinstance(event, StreamFailed):
                     job.failure = event.error
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                    self.poe_app.store.save(job.conversation)
+                    self.save_conversation(job.conversation)
                     last_save = time.monotonic()
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -499,7 +515,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         reply.finished_at = self.poe_app.clock()
         job.conversation.touch()
         self.job = None
-        self.poe_app.store.save(job.conversation)
+        self.save_conversation(job.conversation)
         await self.collect_reply_files(job)
         message_view = self.query_one(ConversationView).view_for(reply)
         if message_view is not None:
@@ -737,12 +753,40 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if self.costs.waiting:
             self.set_timer(COST_RECHECK_SECONDS, self.refresh_account, name="cost-recheck")
 
+    def save_conversation(self, conversation: Conversation) -> bool:
+        """Save to the history; a store that fails (disk full, locked by another program)
+        is said, not fatal: the chat goes on and what is on screen stays."""
+        try:
+            self.poe_app.store.save(conversation)
+        except StoreError as error:
+            self.history_problem(error)
+            return False
+        return True
+
+    def history_problem(self, error: StoreError) -> None:
+        now = time.monotonic()
+        if now - self._last_store_warning < STORE_WARNING_EVERY_SECONDS:
+            return  # once, not on every save of a streaming reply
+        self._last_store_warning = now
+        self.notify(
+            f"Could not save to the conversation history: {error}. The chat goes on; "
+            "what could not be saved is still on screen.",
+            title="Conversation history",
+            severity="error",
+            timeout=10,
+            markup=False,
+        )
+
     def _save_owner(self, reply: Message) -> None:
-        """Save the conversation a finished reply belongs to (after its points or error
-        changed), wherever the user is now."""
+        """Write a finished reply again (its points or error changed), wherever the user
+        is now. An update only: a conversation deleted meanwhile must stay deleted."""
         owner = self._reply_owner.get(reply.id)
-        if owner is not None:
-            self.poe_app.store.save(owner)
+        if owner is None:
+            return
+        try:
+            self.poe_app.store.flush_reply(owner, reply, None)
+        except StoreError as error:
+            self.history_problem(error)
 
     def _show_points(self, reply: Message) -> None:
         if reply.points is None:
@@ -800,8 +844,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             if isinstance(screen, PricingBrowserScreen):
                 screen.show_observed(observed_costs(self.ledger.entries))
 
-    def _send_warnings(self) -> list[SendWarning]:
-        bot = self.conversation.bot
+    def _send_warnings(self, bot: str) -> list[SendWarning]:
         if (self.conversation.id, bot.casefold()) in self._guards_waived:
             return []
         model = self.poe_app.model_info(bot)
@@ -809,15 +852,19 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         limits = guard_limits(self.poe_app.settings)
         return send_warnings(model, self._last_balance, limits, observed)
 
-    async def after_guards(self, send: Callable[[], Awaitable[None]]) -> None:
-        """Run `send` now, or once the user confirms what the guards warn about."""
+    async def after_guards(
+        self, send: Callable[[], Awaitable[None]], bot: str | None = None
+    ) -> None:
+        """Run `send` now, or once the user confirms what the guards warn about; `bot` is
+        who will answer (the conversation's own bot by default)."""
         if self._confirming:
             return  # a second Enter queued behind the first: one question is enough
-        warnings = self._send_warnings()
+        bot = bot or self.conversation.bot
+        warnings = self._send_warnings(bot)
         if not warnings:
             await send()
             return
-        waiver = (self.conversation.id, self.conversation.bot.casefold())
+        waiver = (self.conversation.id, bot.casefold())
         self._confirming = True
 
         async def answered(answer: str | None) -> None:
@@ -830,7 +877,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             if self._may_send():
                 await send()
 
-        name = self.poe_app.display_name(self.conversation.bot)
+        name = self.poe_app.display_name(bot)
         self.app.push_screen(ConfirmSendScreen(warnings, name), callback=answered)
 
     def action_pricing_browser(self) -> None:

@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 
 from poe_tui.config import download_dir
-from poe_tui.core.attachments import FileSender, MessageFile, linked_files
+from poe_tui.core.attachments import (
+    MAX_FETCHED_PER_REPLY,
+    FileSender,
+    MessageFile,
+    fetched_without_asking,
+    linked_files,
+)
 from poe_tui.core.conversation import Conversation, Message
 from poe_tui.core.downloads import download
 from poe_tui.core.errors import PoeError
@@ -38,6 +44,7 @@ from poe_tui.core.files import (
     check_bot_takes,
     check_file,
     expand_path,
+    printable_name,
     read_chunks,
     save_into,
     split_paths,
@@ -149,7 +156,7 @@ class AttachmentsMixin:
             return False
         warning = self._type_warning(file)
         if not await self.attachment_panel.add(PendingFile(file, warning)):
-            self.notify(f"{file.name} is already attached.", markup=False)
+            self.notify(f"{printable_name(file.name)} is already attached.", markup=False)
             return False
         if warning:
             title = "Bot may not read this file"
@@ -242,15 +249,23 @@ class AttachmentsMixin:
                 self._problem(problem)
                 return None
             except (OSError, StoreError) as error:
-                self.notify(f"Cannot keep {file.name}: {error}", severity="error", markup=False)
+                self.notify(
+                    f"Cannot keep {printable_name(file.name)}: {error}",
+                    severity="error",
+                    markup=False,
+                )
                 return None
             kept.append(copy)
         await panel.take()
         return kept
 
     def link_files(self, message: Message) -> None:
-        if message.attachments:
+        if not message.attachments:
+            return
+        try:
             self.keeper.link(message.id, message.attachments)
+        except StoreError as error:  # the files still go out; only the history misses them
+            self.history_problem(error)  # type: ignore[attr-defined]
 
     async def with_files(self, job: ReplyJob, history: list[ChatMessage]) -> list[ChatMessage]:
         """The history with every user turn's files on the wire (raises PoeError)."""
@@ -301,8 +316,14 @@ class AttachmentsMixin:
             if found.url not in known:
                 reply.attachments.append(MessageFile(found.name, found.content_type, url=found.url))
                 known.add(found.url)
-        if any(f.path is None and f.url for f in reply.attachments):
-            self.fetch_reply_files(job.conversation, reply)
+        base = self.poe_app.base_url
+        wanted = [
+            f
+            for f in reply.attachments
+            if f.path is None and f.url and fetched_without_asking(f.url, base)
+        ][:MAX_FETCHED_PER_REPLY]
+        if wanted:
+            self.fetch_reply_files(job.conversation, reply, wanted)
         await self._refresh_files(reply)
 
     async def _refresh_files(self, message: Message) -> None:
@@ -311,18 +332,25 @@ class AttachmentsMixin:
             await view.show_files()
 
     @work(group="fetch-files", exit_on_error=False)
-    async def fetch_reply_files(self, conversation: Conversation, reply: Message) -> None:
-        for index, file in enumerate(list(reply.attachments)):
-            if file.path is not None or not file.url:
-                continue
+    async def fetch_reply_files(
+        self, conversation: Conversation, reply: Message, files: list[MessageFile]
+    ) -> None:
+        for file in files:
             try:
                 kept = await self._fetch(file)
             except PoeError as error:
-                said = f"{file.name}: {error.one_line()}"
+                said = f"{printable_name(file.name)}: {error.one_line()}"
                 self.notify(said, title="Bot's file", severity="warning", markup=False)
                 continue
+            # The reply may have been retried meanwhile: only fill in a file still there.
+            index = next((i for i, f in enumerate(reply.attachments) if f is file), None)
+            if index is None:
+                continue
             reply.attachments[index] = kept
-            self.keeper.link(reply.id, [kept])
+            try:
+                self.keeper.link(reply.id, [kept])
+            except StoreError as error:
+                self.history_problem(error)  # type: ignore[attr-defined]
             await self._refresh_files(reply)
 
     async def _fetch(self, file: MessageFile) -> MessageFile:
@@ -352,7 +380,7 @@ class AttachmentsMixin:
             elif file.url and file.url.startswith(("http://", "https://")):
                 target = file.url
             else:
-                said = f"{file.name} is not on this machine."
+                said = f"{printable_name(file.name)} is not on this machine."
                 self.notify(said, severity="warning", markup=False)
                 return
             self.poe_app.opener(target)
@@ -360,9 +388,13 @@ class AttachmentsMixin:
             self._problem(error)
             return
         except OSError as error:
-            self.notify(f"Could not open {file.name}: {error}", severity="error", markup=False)
+            self.notify(
+                f"Could not open {printable_name(file.name)}: {error}",
+                severity="error",
+                markup=False,
+            )
             return
-        self.notify(f"Opened {file.name} with the system viewer.", markup=False)
+        self.notify(f"Opened {printable_name(file.name)} with the system viewer.", markup=False)
 
     def on_file_row_save_requested(self, event: FileRow.SaveRequested) -> None:
         event.stop()

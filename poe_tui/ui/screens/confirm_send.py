@@ -62,7 +62,7 @@ class ConfirmSendScreen(ModalScreen[Answer | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="guard-box"):
-            yield Label(f"Send to {self.bot_name}?", id="guard-title")
+            yield Label(f"Send to {self.bot_name}?", id="guard-title", markup=False)
             for warning in self.warnings:
                 yield Static(warning_content(warning), classes="guard-warning")
             with Horizontal(id="guard-buttons"):

@@ -367,17 +367,34 @@ class HistoryActions:
 
     @work(group="history", exit_on_error=False)
     async def regenerate(self: ChatScreen, reply: Message, choose_bot: bool) -> None:
-        if self._refuse_while_streaming() or not contains(self.conversation, reply):
+        if not self._may_regenerate(reply):
             return
+        conversation = self.conversation
         bot = reply.bot
         if choose_bot:
             models = await self.ensure_models()
-            if models is None:
+            choice = None
+            if models is not None:
+                choice = await self.app.push_screen_wait(ModelPickerScreen(models, bot))
+            # The user may have sent or switched chats while the picker was open.
+            if not choice or conversation is not self.conversation:
                 return
-            choice = await self.app.push_screen_wait(ModelPickerScreen(models, bot))
-            if not choice:
+            if not self._may_regenerate(reply):
                 return
             bot = choice
+
+        async def go() -> None:
+            if self._may_regenerate(reply):
+                await self._regenerate_now(reply, bot)
+
+        await self.after_guards(go, bot)
+
+    def _may_regenerate(self: ChatScreen, reply: Message) -> bool:
+        if self._refuse_while_streaming() or not contains(self.conversation, reply):
+            return False
+        return self._may_send()
+
+    async def _regenerate_now(self: ChatScreen, reply: Message, bot: str) -> None:
         try:
             new = self.poe_app.store.regenerate(self.conversation, reply.id, bot=bot)
         except StoreError as error:
@@ -406,10 +423,15 @@ class HistoryActions:
         await self.continue_reply(last)
 
     async def continue_reply(self: ChatScreen, reply: Message) -> None:
-        if self._refuse_while_streaming():
+        if self._refuse_while_streaming() or not self._may_send():
             return
         if not self.conversation.messages or reply is not self.conversation.messages[-1]:
             self.notify("Only the latest reply can be continued.", severity="warning")
+            return
+        await self.after_guards(lambda: self._continue_now(reply), reply.bot)
+
+    async def _continue_now(self: ChatScreen, reply: Message) -> None:
+        if self.is_streaming or not can_continue(reply):
             return
         reply.status = MessageStatus.STREAMING
         reply.finished_at = None

@@ -28,6 +28,7 @@ from poe_tui.core.models import (
     per_million,
     price_summary,
 )
+from poe_tui.core.text import strip_terminal_controls
 
 # --- fuzzy matching (pure; no widgets) ------------------------------------------------
 
@@ -231,7 +232,7 @@ def header_row() -> Content:
 
 def first_lines(description: str) -> str:
     """The first paragraph, on one line, cut to a couple of lines' worth."""
-    paragraph = description.strip().split("\n\n", 1)[0]
+    paragraph = strip_terminal_controls(description).strip().split("\n\n", 1)[0]
     text = " ".join(paragraph.split())
     if len(text) > DESCRIPTION_CHARS:
         text = text[: DESCRIPTION_CHARS - 1].rstrip() + "…"

@@ -49,6 +49,7 @@ from poe_tui.core.models import (
     format_usd,
     per_million,
 )
+from poe_tui.core.text import strip_terminal_controls
 
 MUTED = "$foreground-muted"
 NONE = "—"
@@ -218,7 +219,9 @@ def parameter_lines(model: ModelInfo) -> list[Content]:
             )
         )
         if parameter.description:
-            lines.append(Content.styled(f"  {parameter.description}", MUTED))
+            lines.append(
+                Content.styled(f"  {strip_terminal_controls(parameter.description)}", MUTED)
+            )
     return lines
 
 
@@ -279,7 +282,7 @@ def details(model: ModelInfo, observed: ObservedCost | None, loaded: bool) -> Co
     endpoints = ", ".join(model.supported_endpoints) or "native /bot/ only"
     lines: list[Content] = [
         Content.assemble(*title_parts),
-        Content(model.description.strip() or "No description."),
+        Content(strip_terminal_controls(model.description).strip() or "No description."),
         Content(""),
         _labelled("Price", price_line(model)),
         _labelled("You paid", observed_line(observed, loaded)),

@@ -170,7 +170,7 @@ class BalanceSidebar(VerticalScroll):
             digits.update(big_number(balance.current_point_balance))
             note.update(self._balance_note(balance))
         problem = self.query_one("#balance-error", Static)
-        problem.update(error or "")
+        problem.update(Content(error or ""))  # server text: never markup
         problem.display = bool(error)
 
     def show_history(self, entries: list[PointsEntry], now: datetime | None = None) -> None:

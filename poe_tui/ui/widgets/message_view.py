@@ -141,8 +141,9 @@ def thinking_title(message: Message) -> str:
 
 def error_content(message: Message) -> Content:
     """The failure in words: a bold title, then what happened and what to do."""
-    title = message.error_title or "Error"
-    details = message.error_message or "The reply failed."
+    # Stored errors may predate the core's cleaning (or come from an import): clean again.
+    title = strip_terminal_controls(message.error_title or "Error")
+    details = strip_terminal_controls(message.error_message or "The reply failed.")
     return Content.assemble(("⚠ " + title, "bold"), "\n", details)
 
 

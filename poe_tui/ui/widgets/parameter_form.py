@@ -12,6 +12,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, Switch
@@ -19,6 +20,7 @@ from textual.widgets import Button, Input, Label, Select, Static, Switch
 from poe_tui.core.errors import InvalidParameterError
 from poe_tui.core.models import ModelInfo, Parameter
 from poe_tui.core.parameters import coerce
+from poe_tui.core.text import strip_terminal_controls
 from poe_tui.core.transport import Transport
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.transports import ANTHROPIC_NOTE, OPENAI_NOTE, applies
@@ -49,9 +51,16 @@ def label_text(parameter: Parameter) -> str:
     return f"{parameter.name} ({limits})" if limits else parameter.name
 
 
+def make_tooltip(parameter: Parameter) -> Content | None:
+    """The parameter's description (written by the bot's author: plain text, cleaned)."""
+    if not parameter.description:
+        return None
+    return Content(strip_terminal_controls(parameter.description))
+
+
 def make_control(parameter: Parameter, values: dict[str, Any]) -> Control:
     """The control for one parameter, showing its current value or its default."""
-    tip = parameter.description
+    tip = make_tooltip(parameter)
     current = values.get(parameter.name, parameter.default)
     if parameter.kind == "boolean":
         return Switch(value=bool(current), tooltip=tip)
@@ -131,7 +140,7 @@ class ParameterForm(Vertical):
         control = make_control(parameter, self.values)
         self._parameters[control] = parameter
         label = Label(label_text(parameter), classes="param-label", markup=False)
-        label.tooltip = parameter.description
+        label.tooltip = make_tooltip(parameter)
         error = Static("", classes="param-error", markup=False)
         return Vertical(label, control, error, classes="param-field")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button
 
@@ -36,7 +37,10 @@ class SuggestionChips(Vertical):
     def compose(self) -> ComposeResult:
         for index, text in enumerate(self.suggestions):
             key = self._keys[index] if index < len(self._keys) else ""
-            yield Button(chip_label(text, key), classes="chip", compact=True, name=str(index))
+            # Content, not a str: a str label is parsed as markup, and bot text may hold
+            # "[/i]" (a crash) or "[@click=...]" (an action).
+            label = Content(chip_label(text, key))
+            yield Button(label, classes="chip", compact=True, name=str(index))
 
     @on(Button.Pressed, ".chip")
     def _chosen(self, event: Button.Pressed) -> None:
