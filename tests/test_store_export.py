@@ -205,3 +205,31 @@ def test_commands_do_not_move_a_bad_file(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "conversations.db"
     with open_for_command(fresh) as store:
         assert history_table(store) == "No conversations yet."
+
+
+def test_files_travel_by_name_and_hash_and_come_back_linked(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    from poe_tui.core.attachments import MessageFile
+
+    ref = store.add_attachment(b"remember the milk\n", "notes.txt", "text/plain")
+    conversation = sample()
+    prompt = conversation.messages[0]
+    prompt.attachments = [
+        MessageFile("notes.txt", "text/plain", ref.size, sha256=ref.sha256, path=Path("/x")),
+        MessageFile("sunset.png", "image/png", 99, url="https://pfst.cf2.poecdn.net/s.png"),
+    ]
+    markdown = to_markdown(conversation)
+    assert "- `notes.txt` (text/plain, 18 bytes)" in markdown
+    assert "<https://pfst.cf2.poecdn.net/s.png>" in markdown
+    text = to_json(conversation)
+    listed = json.loads(text)["messages"][0]["attachments"]
+    assert [f["name"] for f in listed] == ["notes.txt", "sunset.png"]
+    assert "path" not in listed[0]  # a local path means nothing elsewhere
+    exported = tmp_path / "chat.json"
+    exported.write_text(text, encoding="utf-8")
+    import_conversation(store, exported)
+    loaded = store.load(conversation.id).messages[0].attachments
+    # The file this history holds is linked again; the other is named but not here.
+    assert [(f.name, f.sha256) for f in loaded] == [("notes.txt", ref.sha256)]
+    assert loaded[0].path is not None and loaded[0].path.read_bytes() == b"remember the milk\n"

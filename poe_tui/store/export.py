@@ -14,6 +14,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
+from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.store.errors import BadExportFile
 
@@ -66,9 +67,20 @@ def _message_markdown(message: Message) -> str:
         parts += ["<details><summary>Thinking</summary>", "", message.thinking, "", "</details>"]
         parts.append("")
     parts.append(message.text)
+    if message.attachments:
+        parts += ["", "Files:"]
+        parts += [f"- {_file_line(f)}" for f in message.attachments]
     if message.error_title or message.error_message:
         parts += ["", f"> **{message.error_title or 'Error'}**: {message.error_message or ''}"]
     return "\n".join(parts)
+
+
+def _file_line(file: MessageFile) -> str:
+    details = [file.content_type]
+    if file.size is not None:
+        details.append(f"{file.size:,} bytes")
+    line = f"`{file.name}` ({', '.join(details)})"
+    return f"{line} <{file.url}>" if file.url else line
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -91,7 +103,20 @@ def to_json(conversation: Conversation) -> str:
 def _message_dict(message: Message) -> dict[str, Any]:
     data = {f.name: getattr(message, f.name) for f in fields(message)}
     data["status"] = message.status.value
+    # Files by name, type, size and content hash: the bytes stay in the history's
+    # attachments folder, and a local path means nothing on another machine.
+    data["attachments"] = [_file_dict(f) for f in message.attachments]
     return data
+
+
+def _file_dict(file: MessageFile) -> dict[str, Any]:
+    return {
+        "name": file.name,
+        "content_type": file.content_type,
+        "size": file.size,
+        "sha256": file.sha256,
+        "url": file.url,
+    }
 
 
 def from_json(text: str) -> Conversation:
@@ -144,6 +169,24 @@ def _message(raw: object, where: str) -> Message:
         prompt_tokens=_field(raw, "prompt_tokens", _optional(_int), where, default=None),
         completion_tokens=_field(raw, "completion_tokens", _optional(_int), where, default=None),
         points=_field(raw, "points", _optional(_int), where, default=None),
+        transport=_field(raw, "transport", _optional(_text), where, default=None),
+        parameters=_field(raw, "parameters", _object, where, default={}),
+        attachments=[
+            _file(f, f"{where}.attachments[{i}]")
+            for i, f in enumerate(_field(raw, "attachments", _list, where, default=[]))
+        ],
+    )
+
+
+def _file(raw: object, where: str) -> MessageFile:
+    if not isinstance(raw, dict):
+        raise BadExportFile(f"{where}: expected an object.")
+    return MessageFile(
+        name=_field(raw, "name", _text, where),
+        content_type=_field(raw, "content_type", _text, where),
+        size=_field(raw, "size", _optional(_int), where, default=None),
+        sha256=_field(raw, "sha256", _optional(_text), where, default=None),
+        url=_field(raw, "url", _optional(_text), where, default=None),
     )
 
 
@@ -200,6 +243,12 @@ def _int(value: Any) -> int:
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("true or false")
+    return value
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("an object")
     return value
 
 

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -502,6 +503,7 @@ class SqliteStore:
                 if message.status is MessageStatus.STREAMING:  # no one is writing it here
                     message.status = MessageStatus.STOPPED
             written = self._save_in(conn, conversation)
+            _relink_known_files(conn, self.blobs, conversation)
         self._remember(conversation, written)
 
     # --- search -------------------------------------------------------------------------
@@ -762,6 +764,28 @@ def _link(conn: sqlite3.Connection, message_id: str, refs: Sequence[AttachmentRe
         )
         # Linked now: the row protects it, the hold is no longer needed.
         conn.execute("UPDATE attachments SET held_until = NULL WHERE sha256 = ?", (ref.sha256,))
+
+
+def _relink_known_files(
+    conn: sqlite3.Connection, blobs: BlobDir, conversation: Conversation
+) -> None:
+    """An import names files by hash: link those this history still holds and point the
+    messages at the local copies. Files whose bytes are not here are not kept (a row
+    must point at stored bytes); the Markdown export still names them."""
+    for message in conversation.messages:
+        refs: list[AttachmentRef] = []
+        for index, file in enumerate(message.attachments):
+            known = (
+                file.sha256
+                and conn.execute(
+                    "SELECT size FROM attachments WHERE sha256 = ?", (file.sha256,)
+                ).fetchone()
+            )
+            if not known or file.sha256 is None:
+                continue
+            refs.append(AttachmentRef(file.sha256, file.name, file.content_type, int(known[0])))
+            message.attachments[index] = replace(file, path=blobs.path_for(file.sha256))
+        _link(conn, message.id, refs)
 
 
 def _set_leaf(conn: sqlite3.Connection, conversation_id: str, leaf: str) -> None:

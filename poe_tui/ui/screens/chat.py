@@ -73,6 +73,7 @@ if TYPE_CHECKING:
 WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
 ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
 LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
+ALT_DIGIT_KEYS = {1: "inverted_exclamation_mark", 2: "trade_mark_sign", 3: "pound_sign"}
 STORE_WARNING_EVERY_SECONDS = 30.0  # a failing history is said again at most this often
 SAVE_EVERY_SECONDS = 2.0  # how often a streaming reply is saved to the store
 COST_RECHECK_SECONDS = 5.0  # when a reply's history row is late, look again after this
@@ -178,9 +179,11 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         Binding("f4", "pricing_browser", "Prices", id="pricing_browser"),
         # Priority: the prompt would otherwise see alt+digit first. Only live while
         # the prompt is empty and the latest reply has chips (see check_action).
+        # Terminals send Alt+1 as Esc 1, which Textual reads as "¡" (macOS Option+1), so
+        # each binding also takes that character's key name.
         *(
             Binding(
-                f"alt+{n}",
+                f"alt+{n},{ALT_DIGIT_KEYS[n]}",
                 f"suggestion({n})",
                 f"Suggestion {n}",
                 show=False,

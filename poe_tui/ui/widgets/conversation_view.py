@@ -22,7 +22,7 @@ PAGE = 10  # messages added each time the reader reaches the top
 EMPTY_HINT = """Ask anything.
 
   Enter               send
-  ctrl+j, alt+enter   new line
+  ctrl+j              new line
   ↑ ↓                 earlier prompts
   Esc                 stop a reply
   F2                  change the bot

@@ -1,7 +1,9 @@
-"""The prompt: a multi-line editor where Enter sends and ctrl+j / alt+enter add a line.
+"""The prompt: a multi-line editor where Enter sends and ctrl+j adds a line.
 
 Terminals cannot tell shift+enter from enter (without the kitty keyboard protocol), so
-the newline keys are ctrl+j (which every terminal sends as LF) and alt+enter. Up and
+the newline key is ctrl+j (which every terminal sends as LF). Alt+Enter and Shift+Enter
+work too where the terminal reports them (kitty's keyboard protocol); most send Alt+Enter
+as Esc then Enter, which Textual cannot tell from Enter, so it is not advertised. Up and
 Down walk earlier prompts of this run while the editor is empty or showing one of them.
 """
 
@@ -19,7 +21,7 @@ from poe_tui.core.conversation import Message as ChatMessage
 from poe_tui.core.files import pasted_paths
 from poe_tui.ui.styles import load_css
 
-PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j or alt+enter: new line"
+PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j: new line"
 EDITING_TITLE = "Editing an earlier prompt · Enter sends it as a new version · Esc cancels"
 
 
