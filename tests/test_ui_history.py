@@ -115,8 +115,7 @@ async def test_search_finds_messages_and_opens_the_conversation_at_the_hit(build
         await wait_until(pilot, lambda: len(entries(pilot)) == 2)
         assert all("axolotl" in e.casefold() for e in entries(pilot))
         assert "2 matches" in screen_text(chat(pilot), "#list-mode")
-        await pilot.press("enter")  # the first hit gets the focus...
-        await pilot.press("enter")  # ...and opens
+        await pilot.press("enter")  # opens the first result
         await wait_until(pilot, lambda: chat(pilot).conversation.id == long_one.id)
         hit = next(m for m in chat(pilot).conversation.messages if "axolotl" in m.text)
         # The hit is far above the newest messages the pane mounts first: paged in and shown.
@@ -150,7 +149,7 @@ async def test_a_hit_on_an_older_version_switches_to_that_version(build, store) 
         chat(pilot).query_one(ConversationList).focus_search()
         await pilot.press(*"first")
         await wait_until(pilot, lambda: any("first" in e for e in entries(pilot)))
-        await pilot.press("enter", "enter")
+        await pilot.press("enter")
         await wait_until(pilot, lambda: chat(pilot).conversation.id == conversation.id)
         await wait_until(
             pilot, lambda: chat(pilot).conversation.messages[0].text == "first wording"
@@ -445,3 +444,44 @@ def test_a_snippet_highlights_the_matched_words_and_drops_control_codes() -> Non
     assert content.plain == "the axolotl is a salamander"  # the colour code is gone
     marked = [content.plain[span.start : span.end] for span in content.spans]
     assert marked == ["axolotl"]
+
+
+async def test_a_failed_edit_is_kept_with_its_versions_when_the_chat_goes_on(build, store) -> None:
+    app = build("echo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        await send(pilot, "alpha")
+        screen = chat(pilot)
+        first_prompt = screen.conversation.messages[0]
+        screen.use_bot("fail-server")  # the edited version fails before any text
+        await screen.run_action("edit_last_prompt")
+        prompt = screen.query_one(PromptInput)
+        prompt.load_text("alpha, edited")
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: screen.job is None and len(screen.conversation.messages) == 2
+        )
+        await wait_until(pilot, lambda: screen.conversation.messages[-1].is_finished)
+        assert screen.conversation.messages[-1].status is MessageStatus.FAILED
+        screen.use_bot("echo")
+        prompt.clear_prompt()
+        await send(pilot, "next question")
+        texts = [m.text for m in screen.conversation.messages if m.role == "user"]
+        assert texts == ["alpha, edited", "next question"]  # the failed version stays
+        assert store.branch_info(first_prompt.id).count == 2  # and so does the original
+        assert store.load(screen.conversation.id).messages[-2].text == "next question"
+
+
+async def test_typing_on_a_focused_message_goes_to_the_prompt(build) -> None:
+    app = build("echo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settled(pilot)
+        reply = await send(pilot, "hello")
+        prompt = chat(pilot).query_one(PromptInput)
+        view_of(pilot, reply).focus()
+        await pilot.press(*"test points")  # "e" would edit, "t"... none may act here
+        assert app.focused is prompt and prompt.text == "test points"
+        assert len(chat(pilot).conversation.messages) == 2  # nothing was resent
+        view_of(pilot, chat(pilot).conversation.messages[0]).focus()
+        await pilot.press("escape")
+        assert app.focused is prompt

@@ -591,6 +591,15 @@ class SqliteStore:
         conversation.messages[:] = [shown.get(m.id, m) for m in path]
         self._written.update({m.id: fingerprint(conversation.id, m) for m in path})
 
+    def points_of(self, conversation_id: str) -> int:
+        """Points every reply of the conversation cost, on every branch."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT COALESCE(SUM(points), 0) FROM messages WHERE conversation_id = ?",
+                (conversation_id,),
+            ).fetchone()
+        return int(row[0])
+
     def branch_positions(self, conversation_id: str) -> dict[str, tuple[int, int]]:
         """Message id -> (position, count) for messages whose turn has several versions."""
         with self._read() as conn:

@@ -329,6 +329,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         choice = await self.app.push_screen_wait(picker)
         if choice:
             self.use_bot(choice)
+        self.query_one(PromptInput).focus()  # next comes a prompt, whatever had focus
 
     def use_bot(self, bot: str) -> None:
         """Switch the current conversation to `bot` and make it the default for new ones."""
@@ -439,18 +440,32 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         await self._start_reply(self.conversation.start_reply(), draft=text)
 
     async def _drop_empty_failure(self) -> None:
-        """A turn whose reply failed before any text is replaced by the next send."""
+        """A turn whose reply failed before any text is replaced by the next send.
+
+        Only a turn with no other versions: an edited prompt or a regenerated reply that
+        failed stays, so no earlier version (or the replies under it) is ever dropped.
+        """
         messages = self.conversation.messages
-        if len(messages) >= 2 and is_empty_failure(messages[-1]) and messages[-2].role == "user":
-            view = self.query_one(ConversationView)
-            dropped = messages[-2:]
-            for message in dropped:
-                await view.remove_message(message)
-            del messages[-2:]
-            try:
-                self.poe_app.store.drop_messages(self.conversation, [m.id for m in dropped])
-            except StoreError as error:
-                self.history_problem(error)
+        if len(messages) < 2 or not is_empty_failure(messages[-1]):
+            return
+        if messages[-2].role != "user" or self._has_versions(messages[-2:]):
+            return
+        view = self.query_one(ConversationView)
+        dropped = messages[-2:]
+        for message in dropped:
+            await view.remove_message(message)
+        del messages[-2:]
+        try:
+            self.poe_app.store.drop_messages(self.conversation, [m.id for m in dropped])
+        except StoreError as error:
+            self.history_problem(error)
+
+    def _has_versions(self, messages: list[Message]) -> bool:
+        try:
+            versions = self.poe_app.store.branch_positions(self.conversation.id)
+        except StoreError:
+            return True  # unsure: keep everything
+        return any(m.id in versions for m in messages)
 
     async def _start_reply(
         self, reply: Message, *, draft: str | None, continuing: bool = False
@@ -501,6 +516,8 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job = self.job
         if job is None or event.worker is not job.worker:
+            if event.state is WorkerState.ERROR:
+                self._report_bug(event.worker)
             return
         if event.state is WorkerState.ERROR:
             # A bug, not a Poe failure (those arrive as StreamFailed): say so in place.
@@ -510,6 +527,19 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             job.reply.error_message = f"{type(error).__name__}: {error}"
         if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
             await self._finish_reply(job)
+
+    def _report_bug(self, worker: Worker[object]) -> None:
+        """A background task failed on something we did not foresee: say so, keep going
+        (the workers run with exit_on_error=False, so this is the only trace)."""
+        error = worker.error
+        self.notify(
+            f"Something went wrong ({worker.name or 'a background task'}): "
+            f"{type(error).__name__}: {error}. Nothing you typed was lost.",
+            title="Unexpected error",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     async def _finish_reply(self, job: ReplyJob) -> None:
         reply = job.reply
@@ -831,14 +861,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def _show_total(self) -> None:
         """What this conversation has cost so far, at the right of the header."""
         total = self.query_one("#chat-total", Static)
-        known = [m.points for m in self.conversation.messages if m.points is not None]
-        total.display = bool(known)
-        if known:
-            total.update(
-                Content.assemble(
-                    ("this chat ", "dim"), (f"{sum(known):,}", "bold"), (" points", "dim")
-                )
-            )
+        # Every version's replies, as the list counts them: points spent are spent.
+        try:
+            spent = self.poe_app.store.points_of(self.conversation.id)
+        except StoreError:
+            spent = sum(m.points or 0 for m in self.conversation.messages)
+        total.display = spent != 0
+        total.update(
+            Content.assemble(("this chat ", "dim"), (f"{spent:,}", "bold"), (" points", "dim"))
+        )
 
     def _show_observed_costs(self) -> None:
         from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen

@@ -246,8 +246,8 @@ class HistoryActions:
         noun = "message" if count == 1 else "messages"
         question = ConfirmScreen(
             f"Delete “{title}”?",
-            f"Its {count} {noun}, every earlier version and the attachments only it uses "
-            "are removed for good. This cannot be undone.",
+            f"Its {count} {noun} (every version counted) and the attachments only it "
+            "uses are removed for good. This cannot be undone.",
             yes="Delete",
             danger=True,
         )

@@ -152,6 +152,7 @@ class ConversationList(Vertical):
         self.searching = False
         self._search_timer: Timer | None = None
         self._announced = ""  # the search text the screen was last told about
+        self._open_first_result = False  # Enter was pressed before the results came
 
     def compose(self) -> ComposeResult:
         yield Button("+ New chat", id="new-conversation", compact=True)
@@ -178,6 +179,8 @@ class ConversationList(Vertical):
         self._hits = list(hits)
         self._summaries = list(titles)
         self._redraw()
+        if self._open_first_result:
+            self._open_first()
 
     def focus_search(self) -> None:
         self.query_one("#history-search", Input).focus()
@@ -241,23 +244,32 @@ class ConversationList(Vertical):
 
     @on(Input.Submitted, "#history-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the search box opens the first result (as soon as there is one)."""
         event.stop()
-        self._announce_search()
-        options = self.query_one(OptionList)
-        if options.option_count:
-            options.highlighted = 0
-            options.focus()
+        if self._announce_search():
+            self._open_first_result = True  # the results are on their way
+        else:
+            self._open_first()
 
-    def _announce_search(self) -> None:
+    def _open_first(self) -> None:
+        self._open_first_result = False
+        options = self.query_one(OptionList)
+        if self.searching and options.option_count:
+            options.highlighted = 0
+            self._choose(options.get_option_at_index(0).id)
+
+    def _announce_search(self) -> bool:
+        """Tell the screen the search text, if it changed; True when it did."""
         if self._search_timer is not None:
             self._search_timer.stop()
             self._search_timer = None
         text = self.search_text
         if text == self._announced:
-            return
+            return False
         self._announced = text
         self.searching = bool(text)
         self.post_message(self.SearchChanged(text))
+        return True
 
     def clear_search(self) -> None:
         search = self.query_one("#history-search", Input)
@@ -288,7 +300,9 @@ class ConversationList(Vertical):
     @on(OptionList.OptionSelected)
     def _option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        option_id = event.option.id
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
         if option_id is None:
             return
         if option_id.startswith(HIT_PREFIX):

@@ -39,7 +39,7 @@ from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Markdown, Static
+from textual.widgets import Button, Collapsible, Markdown, Static, TextArea
 from textual.widgets.markdown import MarkdownFence, MarkdownStream
 
 from poe_tui.core.conversation import Message, MessageStatus
@@ -222,6 +222,7 @@ class MessageView(Vertical):
         Binding("c", "continue_reply", "Continue", id="continue_reply"),
         Binding("left,[", "branch(-1)", "Older version", id="previous_branch"),
         Binding("right,]", "branch(1)", "Newer version", id="next_branch"),
+        Binding("escape", "back_to_prompt", "Prompt", show=False, id="back_to_prompt"),
         Binding("up,k", "focus_neighbour(-1)", "Previous message", show=False, id="focus_up"),
         Binding("down,j", "focus_neighbour(1)", "Next message", show=False, id="focus_down"),
     ]
@@ -648,6 +649,9 @@ class MessageView(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         message = self.message
         finished = message.status is not MessageStatus.STREAMING
+        if action == "back_to_prompt":
+            # While a reply streams, Esc is the screen's: it stops the reply.
+            return not getattr(self.screen, "is_streaming", False)
         if action == "edit":
             return not self.is_reply
         if action == "regenerate":
@@ -661,6 +665,23 @@ class MessageView(Vertical):
             position, count = self.branch
             return 1 <= position + step <= count
         return True
+
+    def action_back_to_prompt(self) -> None:
+        self.screen.query_one("#prompt").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing on a focused message goes to the prompt, unless the key is one of this
+        message's own (e, g, b, c…): nobody should resend a prompt by typing a word."""
+        if not event.is_printable or not event.character:
+            return
+        active = self.screen.active_bindings.get(event.key)
+        if active is not None and active.node is self and active.enabled:
+            return
+        prompt = self.screen.query_one("#prompt", TextArea)
+        event.stop()
+        event.prevent_default()
+        prompt.focus()
+        prompt.insert(event.character)
 
     def action_edit(self) -> None:
         self.post_message(self.EditRequested(self.message))
