@@ -217,3 +217,37 @@ def test_attach_a_file_and_the_echo_bot_acknowledges_it(tmux: Tmux, tmp_path: Pa
     tmux.keys("C-q")
     assert wait_exit(tmux) == 0
     assert "Traceback" not in tmux.everything()
+
+
+def test_alt_1_sends_a_suggestion_and_ctrl_j_adds_a_line(tmux: Tmux) -> None:
+    """Keys as a terminal sends them (Alt+1 is Esc 1), not as Pilot presses them."""
+    tmux.start([sys.executable, "-m", "poe_tui", "--demo"])
+    wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
+    tmux.keys("F2")
+    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
+    tmux.keys("demo-suggest", literal=True)
+    tmux.keys("Enter")
+    wait_for(tmux, "the suggesting bot chosen", lambda s: "Message Demo-Suggest" in s)
+
+    tmux.keys("first line", literal=True)
+    tmux.keys("C-j")
+    tmux.keys("second line", literal=True)
+    screen = wait_for(tmux, "two lines in the prompt", lambda s: "second line" in s)
+    assert "▌ first line" not in screen  # nothing was sent yet
+    tmux.keys("Enter")
+    chips = wait_for(tmux, "the chips", lambda s: "alt+1" in s and "Tell me more." in s)
+    assert "first linesecond line" not in chips  # ctrl+j made a line of its own
+    assert any(line.rstrip().endswith("first line") for line in chips.splitlines())
+    tmux.keys("M-1")
+    screen = wait_for(
+        tmux,
+        "the first suggestion sent as a prompt",
+        lambda s: any(
+            "Tell me more." in line and "alt+1" not in line and "¡" not in line
+            for line in s.splitlines()
+        )
+        and s.count("Tell me more.") >= 2,
+    )
+    assert "¡" not in screen  # not typed into the prompt as a character
+    tmux.keys("C-q")
+    assert wait_exit(tmux) == 0

@@ -135,6 +135,11 @@ async def test_escape_cancels_and_keeps_partial_text(make_app) -> None:
         assert reply.status is MessageStatus.STOPPED  # the worker is really gone
         assert "stopped" in screen_text(chat(pilot), ".reply-footer")
         assert chat(pilot).query_one(PromptInput).text == prompt  # the draft comes back
+        await pilot.press("ctrl+r")  # asking again takes it back: Enter must not resend it
+        await wait_until(pilot, lambda: chat(pilot).job is not None)
+        assert chat(pilot).query_one(PromptInput).text == ""
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: chat(pilot).job is None)
 
 
 async def test_sending_while_streaming_is_refused_and_keeps_text(make_app) -> None:

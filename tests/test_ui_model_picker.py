@@ -230,3 +230,26 @@ async def test_works_with_the_real_360_model_list() -> None:
         await pilot.press("enter")
         await pilot.pause()
     assert app.result == "claude-sonnet-4.5"
+
+
+async def test_the_current_model_is_in_view_at_80_by_24(fake_poe) -> None:
+    from pilot_support import workers_done
+
+    from poe_tui.config import Settings
+    from poe_tui.core.apikey import ApiKey
+    from poe_tui.ui.app import PoeApp
+
+    app = PoeApp(
+        base_url=fake_poe.base_url,
+        api_key=ApiKey("test-key"),
+        settings=Settings(default_bot="claude-sonnet-4.5"),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("f2")
+        for _ in range(5):
+            await pilot.pause(0.05)
+        results = app.screen.query_one(OptionList)
+        assert results.highlighted is not None
+        top = int(results.scroll_y)
+        assert top <= results.highlighted < top + results.scrollable_content_region.height

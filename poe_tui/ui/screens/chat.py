@@ -212,6 +212,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._confirming = False  # a guard's question is on screen
         self._reply_owner: dict[str, Conversation] = {}  # reply id -> its conversation
         self._last_store_warning = -STORE_WARNING_EVERY_SECONDS
+        self._draft_given_back: tuple[str, str] | None = None  # (reply id, draft)
         self._last_balance: int | None = None
 
     @property
@@ -568,8 +569,24 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if job.draft is None or not (failed_early or reply.status is MessageStatus.STOPPED):
             return
         if job.conversation is self.conversation:
-            self.query_one(PromptInput).restore_draft(job.draft)
+            if self.query_one(PromptInput).restore_draft(job.draft):
+                self._draft_given_back = (reply.id, job.draft)
             self.call_later(self.restore_files, job)
+
+    async def _take_back_draft(self, reply: Message) -> None:
+        """The reply is asked for again (retry, continue): the prompt it came from no
+        longer waits in the prompt box, or Enter would send it a second time."""
+        given = self._draft_given_back
+        self._draft_given_back = None
+        prompt = self.query_one(PromptInput)
+        if given is None or given[0] != reply.id or prompt.text.strip() != given[1].strip():
+            return
+        prompt.clear_prompt()
+        index = next(i for i, m in enumerate(self.conversation.messages) if m is reply)
+        sent = {f.path for f in self.conversation.messages[index - 1].attachments if f.path}
+        for pending in list(self.attachment_panel.files):
+            if pending.file.path in sent:
+                await self.attachment_panel.remove(pending)
 
     def action_cancel_reply(self) -> None:
         if self.job is not None and self.job.worker is not None:
@@ -592,6 +609,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if reply is not self._retry_target():
             return  # something changed while the guard asked
         self.costs.forget(reply)
+        await self._take_back_draft(reply)
         reset_for_retry(reply, self.poe_app.clock())
         reply.bot = self.conversation.bot
         self.query_one(ConversationView).follow_bottom()

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import aiofiles
 from textual import work
 
+from poe_tui.config import download_dir
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.store import StoreError
 from poe_tui.store.export import from_json, to_json, to_markdown
@@ -271,7 +272,7 @@ class HistoryActions:
         target = await self.app.push_screen_wait(
             TextPromptScreen(
                 f"Export “{conversation.title}” as {label} to",
-                str(Path.cwd() / name),
+                str(download_dir(self.poe_app.settings) / name),
                 check=export_path_problem,
             )
         )
@@ -433,6 +434,7 @@ class HistoryActions:
     async def _continue_now(self: ChatScreen, reply: Message) -> None:
         if self.is_streaming or not can_continue(reply):
             return
+        await self._take_back_draft(reply)
         reply.status = MessageStatus.STREAMING
         reply.finished_at = None
         reply.error_title = reply.error_message = None

@@ -333,6 +333,8 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self._show_count(len(matches))
         if matches:
             results.highlighted = self._initial_highlight()
+            # Once laid out: on a short screen the current model may sit below the fold.
+            self.call_after_refresh(results.scroll_to_highlight)
         else:
             self._show_detail(None)
 

@@ -670,13 +670,13 @@ class MessageView(Vertical):
         self.screen.query_one("#prompt").focus()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing on a focused message goes to the prompt, unless the key is one of this
-        message's own (e, g, b, c…): nobody should resend a prompt by typing a word."""
+        """Typing on a focused message goes to the prompt, unless the key is bound here
+        (e, g, b, c…): nobody should resend a prompt by typing a word."""
         if not event.is_printable or not event.character:
             return
         active = self.screen.active_bindings.get(event.key)
-        if active is not None and active.node is self and active.enabled:
-            return
+        if active is not None and active.enabled:
+            return  # ours, or a file row's inside us (o, s), or the screen's
         prompt = self.screen.query_one("#prompt", TextArea)
         event.stop()
         event.prevent_default()

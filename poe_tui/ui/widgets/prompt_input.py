@@ -22,6 +22,8 @@ from poe_tui.core.files import pasted_paths
 from poe_tui.ui.styles import load_css
 
 PLACEHOLDER = "Message {bot}…  Enter sends · ctrl+j: new line"
+IN_ORDER_ACTIONS = frozenset({"submit", "newline"})
+SUGGESTION_CHARACTERS = frozenset("¡™£")  # what Textual makes of Esc 1, Esc 2, Esc 3
 EDITING_TITLE = "Editing an earlier prompt · Enter sends it as a new version · Esc cancels"
 
 
@@ -77,6 +79,13 @@ class PromptInput(TextArea):
         self._browse_index: int | None = None
         self.editing: ChatMessage | None = None  # the earlier prompt being edited
         self._draft_before_edit = ""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        # Terminals send Alt+1..3 as Esc 1..3, which Textual reads as the characters
+        # below; in an empty prompt they are the screen's suggestion keys, not text.
+        if character in SUGGESTION_CHARACTERS and not self.text:
+            return False
+        return super().check_consume_key(key, character)
 
     def show_bot(self, bot_name: str) -> None:
         self.placeholder = PLACEHOLDER.format(bot=bot_name)
@@ -152,14 +161,18 @@ class PromptInput(TextArea):
             event.prevent_default()
             self._walk_history(-1 if event.key == "up" else 1)
             return
-        if event.key == "enter" and await self._run_own_binding(event):
+        # Send and new-line keys run here, in typing order: as bindings they would run
+        # after the keys queued behind them ("ab", ctrl+j, "cd" gave "abcd\n").
+        if await self._run_own_binding(event):
             return
         await super()._on_key(event)
 
     async def _run_own_binding(self, event: events.Key) -> bool:
-        """Run our binding for a key TextArea would insert (Enter), in typing order."""
+        """Run our send or new-line binding for this key (as remapped), in typing order."""
         active = self.screen.active_bindings.get(event.key)
         if active is None or active.node is not self or not active.enabled:
+            return False
+        if active.binding.action not in IN_ORDER_ACTIONS:
             return False
         event.stop()
         event.prevent_default()
