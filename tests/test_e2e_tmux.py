@@ -243,11 +243,13 @@ def test_alt_1_sends_a_suggestion_and_ctrl_j_adds_a_line(tmux: Tmux) -> None:
     screen = wait_for(
         tmux,
         "the first suggestion sent as a prompt",
-        lambda s: any(
-            "Tell me more." in line and "alt+1" not in line and "¡" not in line
-            for line in s.splitlines()
-        )
-        and s.count("Tell me more.") >= 2,
+        lambda s: (
+            any(
+                "Tell me more." in line and "alt+1" not in line and "¡" not in line
+                for line in s.splitlines()
+            )
+            and s.count("Tell me more.") >= 2
+        ),
     )
     assert "¡" not in screen  # not typed into the prompt as a character
     tmux.keys("C-q")
