@@ -45,6 +45,7 @@ from poe_tui.core.client import PoeClient
 from poe_tui.core.conversation import Conversation, MessageStatus
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
+from poe_tui.core.transport import Transport
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.conversation_view import ConversationView
@@ -163,7 +164,8 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 def past_conversation(turns: int) -> Conversation:
-    conversation = Conversation(bot=BOT)
+    # The paced server (sse_server.py) speaks the OpenAI-compatible stream.
+    conversation = Conversation(bot=BOT, transport=Transport.OPENAI.value)
     for prompt, reply_text in history(turns):
         conversation.add_user_message(prompt)
         reply = conversation.start_reply()
@@ -273,7 +275,7 @@ class LogApp(App[None]):
 async def read_stream(
     client: PoeClient, messages: list[ChatMessage], probe: Probe, sink: Callable[[str], Any]
 ) -> None:
-    async for event in client.stream_chat(BOT, messages):
+    async for event in client.stream_chat(BOT, messages, transport=Transport.OPENAI):
         match event:
             case TextDelta(text=text):
                 probe.chars += len(text)
