@@ -139,7 +139,11 @@ class Tmux:
             while name in self.windows() and time.monotonic() < deadline:
                 time.sleep(0.05)
         if name in self.windows():
-            self.run("kill-window", "-t", f"bench:{name}")
+            try:
+                self.run("kill-window", "-t", f"bench:{name}")
+            except RuntimeError:
+                if name in self.windows():  # else it ended by itself meanwhile
+                    raise
 
     def close(self) -> None:
         subprocess.run(
