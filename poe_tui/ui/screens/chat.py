@@ -289,15 +289,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         bot = self.conversation.bot
         name = self.poe_app.display_name(bot)
         key = self.poe_app.key_for("pick_model")
+        # Most important first: a narrow pane cuts the end (the transport is always seen).
         header = Content.assemble(
-            ("Bot: ", "dim"),
             (name, "bold"),
-            # The id only when it says more than the name (not just another case).
-            (f" ({bot})" if name.casefold() != bot.casefold() else "", "dim"),
-            (f" ▾ {key}", "dim"),
             (" · ", "dim"),
             (f"{transport_label(self.conversation.transport)} API", ""),
-            (" · demo mode" if self.poe_app.demo else "", "italic dim"),
+            (" · demo" if self.poe_app.demo else "", "italic dim"),
+            (f" · ▾ {key}", "dim"),
+            # The id only when it says more than the name (not just another case).
+            (f" ({bot})" if name.casefold() != bot.casefold() else "", "dim"),
         )
         self.query_one("#bot-header", Static).update(header)
         self.query_one(PromptInput).show_bot(name)
@@ -886,7 +886,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             spent = sum(m.points or 0 for m in self.conversation.messages)
         total.display = spent != 0
         total.update(
-            Content.assemble(("this chat ", "dim"), (f"{spent:,}", "bold"), (" points", "dim"))
+            Content.assemble((f"{spent:,}", "bold"), (" pts", "dim"))
         )
 
     def _show_observed_costs(self) -> None:
