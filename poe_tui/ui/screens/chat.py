@@ -885,9 +885,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         except StoreError:
             spent = sum(m.points or 0 for m in self.conversation.messages)
         total.display = spent != 0
-        total.update(
-            Content.assemble((f"{spent:,}", "bold"), (" pts", "dim"))
-        )
+        total.update(Content.assemble((f"{spent:,}", "bold"), (" pts", "dim")))
 
     def _show_observed_costs(self) -> None:
         from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
