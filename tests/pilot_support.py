@@ -1,11 +1,14 @@
-"""What Pilot tests share beyond fixtures: waiting for an app's workers to finish."""
+"""What Pilot tests share beyond fixtures: waiting for a condition or for workers."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.worker import WorkerState
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
@@ -20,3 +23,12 @@ async def workers_done(app: App[Any]) -> None:
     """
     while active := [w for w in app.workers if w.state in ACTIVE]:
         await asyncio.gather(*(w.wait() for w in active), return_exceptions=True)
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
+    """Let the app run until `condition` holds (a generous bound, not a measured budget)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)

@@ -5,14 +5,13 @@ files bots send back (open, save, preview)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from loopback import LoopbackServer
-from pilot_support import workers_done
+from pilot_support import wait_until, workers_done
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
@@ -81,14 +80,6 @@ def make_app(fake_poe: FakePoeServer, isolated_home: Path, opened: Opened) -> Ca
         return PoeApp(**options)
 
     return build
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
 def chat(pilot: Pilot[Any]) -> ChatScreen:

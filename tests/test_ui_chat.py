@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pilot_support import workers_done
+from pilot_support import wait_until, workers_done
 from textual.pilot import Pilot
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.markdown import MarkdownFence
@@ -53,14 +52,6 @@ def make_app(fake_poe: FakePoeServer, config_file: Path) -> Callable[..., PoeApp
         return PoeApp(**options)
 
     return build
-
-
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.02)
 
 
 def chat(pilot: Pilot[Any]) -> ChatScreen:
