@@ -49,10 +49,6 @@ class MessageFile:
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 
-    def kept(self, path: Path, sha256: str, size: int) -> MessageFile:
-        """This file with a local copy."""
-        return replace(self, path=path, sha256=sha256, size=size)
-
     @classmethod
     def from_local(cls, file: LocalFile) -> MessageFile:
         return cls(file.name, file.content_type, file.size, path=file.path)

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import errno
 import mimetypes
-import os
 import shlex
 import stat
 import unicodedata
@@ -470,8 +469,3 @@ async def save_into(folder: Path, name: str, chunks: AsyncIterator[bytes]) -> Pa
 async def _remove_quietly(path: Path) -> None:
     with contextlib.suppress(OSError):
         await aiofiles.os.remove(path)
-
-
-def readable_mode(path: Path) -> bool:
-    """Whether the current user may read `path` (for the picker's greyed-out entries)."""
-    return os.access(path, os.R_OK)

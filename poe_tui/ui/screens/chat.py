@@ -243,7 +243,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._apply_width(self.app.size.width)
         await self.query_one(ConversationView).show_conversation(self.conversation)
         self._show_bot()
-        self._refresh_list()
+        self.refresh_history_list()
         if self.poe_app.resume:
             await self.resume_conversation(self.poe_app.resume)
 
@@ -342,7 +342,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if self.conversation.messages:
             self.save_conversation(self.conversation)
         self._show_bot()
-        self._refresh_list()
+        self.refresh_history_list()
 
     async def ensure_models(self) -> list[ModelInfo] | None:
         """The model list, fetched once; None (after a notification) when it fails."""
@@ -478,7 +478,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         else:
             await message_view.sync()
         self.save_conversation(self.conversation)
-        self._refresh_list()
+        self.refresh_history_list()
         transport, parameters = self._sending_with()
         job = ReplyJob(self.conversation, reply, draft, transport, parameters, continuing)
         self.job = job
@@ -557,7 +557,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             if job.conversation is self.conversation and reply.status is MessageStatus.COMPLETE:
                 await message_view.show_suggestions(self._suggestion_keys())
         self._restore_draft(job)
-        self._refresh_list()
+        self.refresh_history_list()
         self.refresh_bindings()
         self._reply_owner[reply.id] = job.conversation
         self._expect_cost(reply, job.failure)
@@ -738,9 +738,6 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     # --- conversations ------------------------------------------------------------------
 
-    def _refresh_list(self) -> None:
-        self.refresh_history_list()
-
     async def action_new_conversation(self) -> None:
         if self.conversation.messages:
             await self.open_conversation(Conversation(bot=self.poe_app.settings.default_bot))
@@ -759,7 +756,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         await self.query_one(ConversationView).show_conversation(conversation)
         self.show_branches()
         self._show_bot()
-        self._refresh_list()
+        self.refresh_history_list()
         self.refresh_bindings()
 
     # --- balance and points -------------------------------------------------------------
@@ -843,7 +840,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if reply.points is None:
             return
         self._save_owner(reply)
-        self._refresh_list()  # the list shows each conversation's points
+        self.refresh_history_list()  # the list shows each conversation's points
         view = self.query_one(ConversationView).view_for(reply)
         if view is not None:
             view.refresh_footer()

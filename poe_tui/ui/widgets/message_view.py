@@ -584,9 +584,6 @@ class MessageView(Vertical):
         if self.message.suggested_replies:
             await self.mount(SuggestionChips(self.message.suggested_replies, keys))
 
-    async def hide_suggestions(self) -> None:
-        await self.query(SuggestionChips).remove()
-
     # --- failures ---------------------------------------------------------------------
 
     def _error_widgets(self) -> list[Widget]:
