@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
 import httpx
-from httpx_sse import ServerSentEvent
 
 from poe_tui.core.errors import (
     InvalidParameterError,
@@ -36,6 +35,7 @@ from poe_tui.core.files import is_text
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.network import network_error
+from poe_tui.core.sse import ServerSentEvent
 from poe_tui.core.transport import cut_off, stream_sse
 
 if TYPE_CHECKING:

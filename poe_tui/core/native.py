@@ -11,8 +11,6 @@ import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from httpx_sse import ServerSentEvent
-
 from poe_tui.core.errors import (
     BadRequestError,
     InsufficientPointsError,
@@ -36,6 +34,7 @@ from poe_tui.core.events import (
     ThinkingDelta,
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
+from poe_tui.core.sse import ServerSentEvent
 from poe_tui.core.transport import collect_reply, cut_off, stream_sse
 
 if TYPE_CHECKING:

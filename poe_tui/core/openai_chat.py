@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from httpx_sse import ServerSentEvent
 
 from poe_tui.core.errors import (
     PoeError,
@@ -26,6 +25,7 @@ from poe_tui.core.events import (
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.network import network_error
+from poe_tui.core.sse import ServerSentEvent
 from poe_tui.core.transport import cut_off, stream_sse
 
 if TYPE_CHECKING:

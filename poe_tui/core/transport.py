@@ -12,7 +12,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
-from httpx_sse import EventSource, ServerSentEvent
 
 from poe_tui.core.errors import PoeError, ProtocolError, error_from_response
 from poe_tui.core.events import (
@@ -28,6 +27,7 @@ from poe_tui.core.events import (
 )
 from poe_tui.core.messages import Attachment, ChatReply
 from poe_tui.core.network import network_error
+from poe_tui.core.sse import ServerSentEvent, SseDecoder
 
 if TYPE_CHECKING:
     from poe_tui.core.client import PoeClient
@@ -98,12 +98,9 @@ async def stream_sse(
         response = await client.http.send(request, auth=auth(), stream=True)
         try:
             await check_stream_response(response)
-            async for sse in EventSource(response).aiter_sse():
-                for event in reader.read(sse):
-                    started = True
-                    yield event
-                if reader.finished:
-                    break
+            async for event in _read_events(response, reader):
+                started = True
+                yield event
         finally:
             await response.aclose()
         closing = reader.end()
@@ -115,6 +112,18 @@ async def stream_sse(
         return
     for event in closing:
         yield event
+
+
+async def _read_events(response: httpx.Response, reader: SseReader) -> AsyncIterator[StreamEvent]:
+    """The body through our decoder and `reader`, until the reader has seen the end."""
+    decoder = SseDecoder()
+    async for chunk in response.aiter_bytes():
+        for sse in decoder.feed(chunk):
+            for event in reader.read(sse):
+                yield event
+            if reader.finished:
+                return
+    decoder.close()
 
 
 def cut_off() -> ProtocolError:
