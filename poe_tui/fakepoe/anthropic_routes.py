@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures
+from poe_tui.fakepoe import failures, faults
 from poe_tui.fakepoe.anthropic_request import MessagesRequest, parse_messages
 from poe_tui.fakepoe.billing import estimate_tokens
 from poe_tui.fakepoe.bots import (
@@ -28,6 +28,8 @@ from poe_tui.fakepoe.bots import (
     Fail,
     Pace,
     Piece,
+    Raw,
+    Stop,
     Think,
     bot_for,
     flattened_text,
@@ -131,8 +133,13 @@ def _precheck(call: Call) -> Failure | None:
 async def create_message(request: Request) -> Response:
     call = await begin(request)
     failure = _precheck(call)
+    fault = faults.take(call) if failure is None else None
+    if isinstance(fault, Failure):
+        return error_response(call, fault)
     if failure is not None:
         return error_response(call, failure)
+    if fault is faults.Fault.WRONG_TYPE:
+        return faults.wrong_type_response(call)
     parsed = parse_messages(call.body)
     if isinstance(parsed, Failure):
         return error_response(call, parsed)
@@ -141,10 +148,12 @@ async def create_message(request: Request) -> Response:
         return error_response(call, failures.NOT_FOUND.with_message(f"model: {parsed.model}"))
     if not model.is_free and call.state.snapshot_balance() <= 0:
         return error_response(call, failures.INSUFFICIENT_POINTS)
-    return await respond(call, parsed, model)
+    return await respond(call, parsed, model, fault)
 
 
-async def respond(call: Call, parsed: MessagesRequest, model: Model) -> Response:
+async def respond(
+    call: Call, parsed: MessagesRequest, model: Model, fault: faults.Fault | None = None
+) -> Response:
     params = {"thinking_budget": parsed.thinking_budget} if parsed.thinking_budget else {}
     bot_request = BotRequest(
         model,
@@ -154,7 +163,7 @@ async def respond(call: Call, parsed: MessagesRequest, model: Model) -> Response
         params,
         server_url=str(call.request.base_url),
     )
-    pieces = bot_for(model)(bot_request, Pace(call.config.speed))
+    pieces = faults.inject(fault, bot_for(model)(bot_request, Pace(call.config.speed)), "anthropic")
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return error_response(call, failed.failure)
@@ -239,6 +248,11 @@ class MessageReply:
         async for piece in pieces:
             if isinstance(piece, Drop):
                 raise ConnectionDropped
+            if isinstance(piece, Stop):
+                return
+            if isinstance(piece, Raw):
+                yield piece.data
+                continue
             if isinstance(piece, Fail):
                 yield sse("error", error_body(piece.failure, self.id))
                 return

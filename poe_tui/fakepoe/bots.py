@@ -42,6 +42,18 @@ class Drop:
 
 
 @dataclass(frozen=True)
+class Raw:
+    """Bytes sent as they are, whatever the wire format (broken streams, on purpose)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the body cleanly but early: no closing event (`done`, `[DONE]`, ...)."""
+
+
+@dataclass(frozen=True)
 class Replace:
     """The whole answer so far, replacing what was sent (native `replace_response`)."""
 
@@ -71,7 +83,7 @@ class SendFile:
     name: str
 
 
-Piece = Text | Sleep | Fail | Drop | Replace | Suggest | Think | SendFile
+Piece = Text | Sleep | Fail | Drop | Raw | Stop | Replace | Suggest | Think | SendFile
 
 
 def flattened_text(piece: Piece) -> str | None:

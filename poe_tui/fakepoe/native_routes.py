@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures
+from poe_tui.fakepoe import failures, faults
 from poe_tui.fakepoe.bots import (
     Attachment,
     BotRequest,
@@ -29,8 +29,10 @@ from poe_tui.fakepoe.bots import (
     Fail,
     Pace,
     Piece,
+    Raw,
     Replace,
     SendFile,
+    Stop,
     Suggest,
     Text,
     Think,
@@ -145,10 +147,15 @@ async def bot_endpoint(request: Request) -> Response:
     if kind != "query":
         unsupported = f"Unsupported request type {kind!r}."
         return call.error(Failure(501, "invalid_request_error", unsupported, 501))
+    fault = faults.take(call)
+    if isinstance(fault, Failure):
+        return call.error(fault)
+    if fault is faults.Fault.WRONG_TYPE:
+        return faults.wrong_type_response(call)
     query = parse_query(body)
     if isinstance(query, Failure):
         return call.error(query)
-    return await respond(call, request.path_params["name"], query)
+    return await respond(call, request.path_params["name"], query, fault)
 
 
 def with_sizes(call: Call, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
@@ -178,9 +185,11 @@ def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> A
     return bot_for(model)(bot_request, Pace(call.config.speed))
 
 
-async def respond(call: Call, name: str, query: NativeQuery) -> Response:
+async def respond(
+    call: Call, name: str, query: NativeQuery, fault: faults.Fault | None = None
+) -> Response:
     model = find_model(name)
-    pieces = _pieces(call, name, model, query)
+    pieces = faults.inject(fault, _pieces(call, name, model, query), "native")
     failed, taken = await open_reply(pieces)
     if failed is not None and failed.failure.status == 401:
         return call.error(failed.failure)  # the key is checked before any bot runs
@@ -226,6 +235,11 @@ class NativeReply:
         async for piece in without_sleeps(pieces):
             if isinstance(piece, Drop):
                 raise ConnectionDropped
+            if isinstance(piece, Stop):
+                return
+            if isinstance(piece, Raw):
+                yield piece.data
+                continue
             yield self.render(piece)
             if isinstance(piece, Fail):
                 break

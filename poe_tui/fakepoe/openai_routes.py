@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures
+from poe_tui.fakepoe import failures, faults
 from poe_tui.fakepoe.billing import estimate_tokens, reply_cost
 from poe_tui.fakepoe.bots import (
     BotRequest,
@@ -22,7 +22,9 @@ from poe_tui.fakepoe.bots import (
     Fail,
     Pace,
     Piece,
+    Raw,
     Sleep,
+    Stop,
     Think,
     bot_for,
     flattened_text,
@@ -128,6 +130,11 @@ def bill(call: Call, reply: Reply) -> None:
 async def chat_completions(request: Request) -> Response:
     call = await begin(request)
     failure = call.precheck()
+    fault = faults.take(call) if failure is None else None
+    if isinstance(fault, failures.Failure):
+        return call.error(fault, FEATURE_HEADERS)
+    if fault is faults.Fault.WRONG_TYPE:
+        return faults.wrong_type_response(call)
     if failure is None and call.body is None:
         failure = failures.bad_request("The request body is not valid JSON.")
     if failure is not None:
@@ -141,10 +148,12 @@ async def chat_completions(request: Request) -> Response:
         return call.error(failures.model_not_found(chat.model), FEATURE_HEADERS)
     if not model.is_free and call.state.snapshot_balance() <= 0:
         return call.error(failures.INSUFFICIENT_POINTS, FEATURE_HEADERS)
-    return await respond(call, chat, model)
+    return await respond(call, chat, model, fault)
 
 
-async def respond(call: Call, chat: ChatRequest, model: Model) -> Response:
+async def respond(
+    call: Call, chat: ChatRequest, model: Model, fault: faults.Fault | None = None
+) -> Response:
     bot_request = BotRequest(
         model,
         chat.model,
@@ -153,7 +162,7 @@ async def respond(call: Call, chat: ChatRequest, model: Model) -> Response:
         chat.extra,
         server_url=str(call.request.base_url),
     )
-    pieces = bot_for(model)(bot_request, Pace(call.config.speed))
+    pieces = faults.inject(fault, bot_for(model)(bot_request, Pace(call.config.speed)), "openai")
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return call.error(failed.failure, FEATURE_HEADERS)
@@ -182,6 +191,10 @@ async def stream_body(
             text = flattened_text(piece) or ""
             reply.text += text
             yield reply.chunk({"content": text})
+        elif isinstance(piece, Raw):
+            yield piece.data
+        elif isinstance(piece, Stop):
+            return
         elif isinstance(piece, Fail):
             # The form the openai SDK turns into APIError; the stream ends without [DONE].
             failure = piece.failure

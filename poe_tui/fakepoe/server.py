@@ -15,6 +15,7 @@ from types import TracebackType
 
 import uvicorn
 
+from poe_tui.fakepoe import faults
 from poe_tui.fakepoe.app import build_app
 from poe_tui.fakepoe.common import DEFAULT_MAX_UPLOAD_BYTES, ServerConfig
 from poe_tui.fakepoe.state import DEFAULT_BALANCE, FakePoeState
@@ -57,6 +58,12 @@ class FakePoeServer:
         if self._bound_port is None:
             raise RuntimeError("FakePoeServer is not started")
         return f"http://{HOST}:{self._bound_port}"
+
+    def arm_fault(self, mode: str, times: int = 1) -> None:
+        """Break the next `times` chat replies, on any transport, with `mode`: one of
+        `faults.modes()`, e.g. "reset" or "429". A retry after them succeeds."""
+        faults.parse(mode)  # an unknown mode fails here, in the test, not in the server
+        self.state.arm_fault(mode, times)
 
     def bind(self) -> str:
         """Reserve the port now (before serving) and return the base URL it will have."""

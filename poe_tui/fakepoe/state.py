@@ -101,6 +101,8 @@ class FakePoeState:
         # test clients against a Poe whose clock disagrees with theirs. It moves the
         # stamps of new history rows and the `Date` header alike.
         self.clock_skew_us = 0
+        # Faults armed for the next chat requests (fakepoe.faults), oldest first.
+        self._armed_faults: list[str] = []
 
     def now_us(self) -> int:
         """The server's clock, in microseconds since the epoch."""
@@ -111,6 +113,20 @@ class FakePoeState:
             self.requests.append(request)
             self.counters[request.path] += 1
         return request
+
+    def arm_fault(self, mode: str, times: int = 1) -> None:
+        """Break the next `times` chat replies with `mode` (see fakepoe.faults)."""
+        with self._lock:
+            self._armed_faults.extend([mode] * times)
+
+    def take_fault(self) -> str | None:
+        """The fault armed for this chat request, if any; it is used up."""
+        with self._lock:
+            return self._armed_faults.pop(0) if self._armed_faults else None
+
+    def disarm_faults(self) -> None:
+        with self._lock:
+            self._armed_faults.clear()
 
     def count(self, path: str) -> int:
         """How many requests reached `path` (e.g. "/v1/chat/completions")."""
