@@ -91,7 +91,7 @@ def _usage(obj: Any) -> Usage | None:
             completion_tokens=int(obj.get("completion_tokens") or 0),
             total_tokens=int(obj.get("total_tokens") or 0),
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # Python's json reads `Infinity`
         return None
 
 
