@@ -19,7 +19,7 @@ from textual.widgets import Markdown, Static
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer, faults
+from poe_tui.fakepoe import FakePoeServer, stream_faults
 from poe_tui.fakepoe.bots import split_chunks
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
@@ -30,7 +30,7 @@ from poe_tui.ui.widgets.prompt_input import PromptInput
 SIZE = (120, 35)
 PROMPT = "fault matrix"
 WHOLE = f"You said: {PROMPT}\n\nAttachments: none · Parameters: none"
-PARTIAL = "".join(split_chunks(WHOLE)[: faults.TEXT_BEFORE_FAULT])
+PARTIAL = "".join(split_chunks(WHOLE)[: stream_faults.TEXT_BEFORE_FAULT])
 STALL_READ_TIMEOUT = 0.5
 
 # fault, transport, the title and the words the user must see

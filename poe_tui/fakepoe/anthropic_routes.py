@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, faults
+from poe_tui.fakepoe import failures, stream_faults
 from poe_tui.fakepoe.anthropic_request import MessagesRequest, parse_messages
 from poe_tui.fakepoe.billing import estimate_tokens
 from poe_tui.fakepoe.bots import (
@@ -133,13 +133,13 @@ def _precheck(call: Call) -> Failure | None:
 async def create_message(request: Request) -> Response:
     call = await begin(request)
     failure = _precheck(call)
-    fault = faults.take(call) if failure is None else None
+    fault = stream_faults.take(call) if failure is None else None
     if isinstance(fault, Failure):
         return error_response(call, fault)
     if failure is not None:
         return error_response(call, failure)
-    if fault is faults.Fault.WRONG_TYPE:
-        return faults.wrong_type_response(call)
+    if fault is stream_faults.Fault.WRONG_TYPE:
+        return stream_faults.wrong_type_response(call)
     parsed = parse_messages(call.body)
     if isinstance(parsed, Failure):
         return error_response(call, parsed)
@@ -152,7 +152,7 @@ async def create_message(request: Request) -> Response:
 
 
 async def respond(
-    call: Call, parsed: MessagesRequest, model: Model, fault: faults.Fault | None = None
+    call: Call, parsed: MessagesRequest, model: Model, fault: stream_faults.Fault | None = None
 ) -> Response:
     params = {"thinking_budget": parsed.thinking_budget} if parsed.thinking_budget else {}
     bot_request = BotRequest(
@@ -163,7 +163,8 @@ async def respond(
         params,
         server_url=str(call.request.base_url),
     )
-    pieces = faults.inject(fault, bot_for(model)(bot_request, Pace(call.config.speed)), "anthropic")
+    bot = bot_for(model)(bot_request, Pace(call.config.speed))
+    pieces = stream_faults.inject(fault, bot, "anthropic")
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return error_response(call, failed.failure)

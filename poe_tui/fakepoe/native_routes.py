@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, faults
+from poe_tui.fakepoe import failures, stream_faults
 from poe_tui.fakepoe.bots import (
     Attachment,
     BotRequest,
@@ -147,15 +147,10 @@ async def bot_endpoint(request: Request) -> Response:
     if kind != "query":
         unsupported = f"Unsupported request type {kind!r}."
         return call.error(Failure(501, "invalid_request_error", unsupported, 501))
-    fault = faults.take(call)
-    if isinstance(fault, Failure):
-        return call.error(fault)
-    if fault is faults.Fault.WRONG_TYPE:
-        return faults.wrong_type_response(call)
     query = parse_query(body)
     if isinstance(query, Failure):
         return call.error(query)
-    return await respond(call, request.path_params["name"], query, fault)
+    return await respond(call, request.path_params["name"], query)
 
 
 def with_sizes(call: Call, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
@@ -185,11 +180,14 @@ def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> A
     return bot_for(model)(bot_request, Pace(call.config.speed))
 
 
-async def respond(
-    call: Call, name: str, query: NativeQuery, fault: faults.Fault | None = None
-) -> Response:
+async def respond(call: Call, name: str, query: NativeQuery) -> Response:
+    fault = stream_faults.take(call)
+    if isinstance(fault, Failure):
+        return call.error(fault)
+    if fault is stream_faults.Fault.WRONG_TYPE:
+        return stream_faults.wrong_type_response(call)
     model = find_model(name)
-    pieces = faults.inject(fault, _pieces(call, name, model, query), "native")
+    pieces = stream_faults.inject(fault, _pieces(call, name, model, query), "native")
     failed, taken = await open_reply(pieces)
     if failed is not None and failed.failure.status == 401:
         return call.error(failed.failure)  # the key is checked before any bot runs

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, faults
+from poe_tui.fakepoe import failures, stream_faults
 from poe_tui.fakepoe.billing import estimate_tokens, reply_cost
 from poe_tui.fakepoe.bots import (
     BotRequest,
@@ -130,11 +130,11 @@ def bill(call: Call, reply: Reply) -> None:
 async def chat_completions(request: Request) -> Response:
     call = await begin(request)
     failure = call.precheck()
-    fault = faults.take(call) if failure is None else None
+    fault = stream_faults.take(call) if failure is None else None
     if isinstance(fault, failures.Failure):
         return call.error(fault, FEATURE_HEADERS)
-    if fault is faults.Fault.WRONG_TYPE:
-        return faults.wrong_type_response(call)
+    if fault is stream_faults.Fault.WRONG_TYPE:
+        return stream_faults.wrong_type_response(call)
     if failure is None and call.body is None:
         failure = failures.bad_request("The request body is not valid JSON.")
     if failure is not None:
@@ -152,7 +152,7 @@ async def chat_completions(request: Request) -> Response:
 
 
 async def respond(
-    call: Call, chat: ChatRequest, model: Model, fault: faults.Fault | None = None
+    call: Call, chat: ChatRequest, model: Model, fault: stream_faults.Fault | None = None
 ) -> Response:
     bot_request = BotRequest(
         model,
@@ -162,7 +162,8 @@ async def respond(
         chat.extra,
         server_url=str(call.request.base_url),
     )
-    pieces = faults.inject(fault, bot_for(model)(bot_request, Pace(call.config.speed)), "openai")
+    bot = bot_for(model)(bot_request, Pace(call.config.speed))
+    pieces = stream_faults.inject(fault, bot, "openai")
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return call.error(failed.failure, FEATURE_HEADERS)

@@ -15,7 +15,7 @@ from types import TracebackType
 
 import uvicorn
 
-from poe_tui.fakepoe import faults
+from poe_tui.fakepoe import stream_faults
 from poe_tui.fakepoe.app import build_app
 from poe_tui.fakepoe.common import DEFAULT_MAX_UPLOAD_BYTES, ServerConfig
 from poe_tui.fakepoe.state import DEFAULT_BALANCE, FakePoeState
@@ -61,8 +61,8 @@ class FakePoeServer:
 
     def arm_fault(self, mode: str, times: int = 1) -> None:
         """Break the next `times` chat replies, on any transport, with `mode`: one of
-        `faults.modes()`, e.g. "reset" or "429". A retry after them succeeds."""
-        faults.parse(mode)  # an unknown mode fails here, in the test, not in the server
+        `stream_faults.modes()`, e.g. "reset" or "429". A retry after them succeeds."""
+        stream_faults.parse(mode)  # an unknown mode fails here, in the test, not in the server
         self.state.arm_fault(mode, times)
 
     def bind(self) -> str:

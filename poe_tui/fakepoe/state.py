@@ -101,7 +101,7 @@ class FakePoeState:
         # test clients against a Poe whose clock disagrees with theirs. It moves the
         # stamps of new history rows and the `Date` header alike.
         self.clock_skew_us = 0
-        # Faults armed for the next chat requests (fakepoe.faults), oldest first.
+        # Faults armed for the next chat requests (fakepoe.stream_faults), oldest first.
         self._armed_faults: list[str] = []
 
     def now_us(self) -> int:
@@ -115,7 +115,7 @@ class FakePoeState:
         return request
 
     def arm_fault(self, mode: str, times: int = 1) -> None:
-        """Break the next `times` chat replies with `mode` (see fakepoe.faults)."""
+        """Break the next `times` chat replies with `mode` (see fakepoe.stream_faults)."""
         with self._lock:
             self._armed_faults.extend([mode] * times)
 
