@@ -9,7 +9,10 @@ retries elsewhere cannot hide a fault.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -164,3 +167,16 @@ def test_armed_faults_are_used_up_in_order(fake_poe: FakePoeServer) -> None:
     fake_poe.arm_fault("429")
     taken = [fake_poe.state.take_fault() for _ in range(4)]
     assert taken == ["reset", "reset", "429", None]
+
+
+def test_the_fault_matrix_script_prints_every_cell() -> None:
+    script = Path(__file__).resolve().parent.parent / "scripts" / "fault_matrix.py"
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.strip().splitlines()
+    assert len(rows) == 2 + len(stream_faults.modes())
+    assert all(row.count("retry works") == len(Transport) for row in rows[2:])
+    assert f"kept {len(PARTIAL)}/{len(ECHO_TEXT)} chars" in rows[2]  # error mid-stream
+    assert "**Server error**" in rows[2]
