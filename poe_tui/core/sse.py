@@ -12,7 +12,7 @@ one search for the last line ending, one decode, one split, and a plain loop ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from poe_tui.core.errors import ProtocolError
 
@@ -20,9 +20,9 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # far above any real reply event, far below h
 _BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
-    """One dispatched event; `event` is "message" when the stream named none."""
+class ServerSentEvent(NamedTuple):
+    """One dispatched event; `event` is "message" when the stream named none.
+    (A named tuple: built for every token, it must be cheap to make.)"""
 
     event: str = "message"
     data: str = ""
@@ -58,26 +58,30 @@ class SseDecoder:
             self._skip_lf = False
             if chunk[0] == 0x0A:
                 chunk = chunk[1:]
-        cut = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
-        if cut < 0:
+        end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) + 1  # just past the last line
+        if not end:
             self._pending += chunk
-            if len(self._pending) + self._size > self.max_event_bytes:
-                raise too_large()
+            self._check_size()
             return []
-        if cut == len(chunk) - 1 and chunk[cut] == 0x0D:
-            self._skip_lf = True
+        block: bytes | bytearray = chunk
+        if end < len(chunk):
+            block = chunk[:end]
+        elif chunk[end - 1] == 0x0D:
+            self._skip_lf = True  # the LF of a CRLF may open the next chunk
         if self._pending:
-            block = bytes(self._pending) + chunk[: cut + 1]
-            self._pending = bytearray(chunk[cut + 1 :])
-        else:
-            block = chunk[: cut + 1] if cut + 1 < len(chunk) else chunk
-            self._pending = bytearray(chunk[cut + 1 :])
-        events = self._lines(self._decode(block))
-        if len(self._pending) + self._size > self.max_event_bytes:
-            raise too_large()
+            block = self._pending + block
+            self._pending = bytearray()
+        if end < len(chunk):
+            self._pending += chunk[end:]
+        events = self._lines(self._text(block))
+        self._check_size()
         return events
 
-    def _decode(self, block: bytes) -> str:
+    def _check_size(self) -> None:
+        if len(self._pending) + self._size > self.max_event_bytes:
+            raise too_large()
+
+    def _text(self, block: bytes | bytearray) -> str:
         try:
             text = block.decode("utf-8")
         except UnicodeDecodeError:
@@ -91,29 +95,44 @@ class SseDecoder:
         return text
 
     def _lines(self, text: str) -> list[ServerSentEvent]:
+        # One loop, the common `data:` line first, no call per line and locals for the
+        # state: this is the hot path of every stream.
         events: list[ServerSentEvent] = []
         lines = text.split("\n")
         lines.pop()  # the block ends with a line ending: nothing after it
+        limit = self.max_event_bytes
+        data = self._data
+        size = self._size
         for line in lines:
-            if not line:
-                if self._data:
-                    events.append(self._dispatch())
-                else:
-                    self._event = ""
-                    self._retry = None
+            if line.startswith("data:"):
+                value = line[6:] if line.startswith(" ", 5) else line[5:]
+                size += len(value) + 1
+                if size > limit:
+                    raise too_large()
+                data.append(value)
+            elif not line:
+                if data:
+                    joined = data[0] if len(data) == 1 else "\n".join(data)
+                    name = self._event or "message"
+                    events.append(ServerSentEvent(name, joined, self._last_id, self._retry))
+                    data = self._data = []
+                    size = 0
+                self._event = ""
+                self._retry = None
             elif line[0] != ":":
+                self._size = size
                 self._field(line)
+                size = self._size
+        self._size = size
         return events
 
     def _field(self, line: str) -> None:
         name, _, value = line.partition(":")
         if value[:1] == " ":
             value = value[1:]
-        if name == "data":
-            self._size += len(value) + 1
-            if self._size > self.max_event_bytes:
-                raise too_large()
+        if name == "data":  # `data` alone: an empty data line
             self._data.append(value)
+            self._size += 1
         elif name == "event":
             self._event = value
         elif name == "id":
@@ -121,15 +140,6 @@ class SseDecoder:
                 self._last_id = value
         elif name == "retry" and value.isascii() and value.isdigit():
             self._retry = int(value)
-
-    def _dispatch(self) -> ServerSentEvent:
-        data = self._data[0] if len(self._data) == 1 else "\n".join(self._data)
-        event = ServerSentEvent(self._event or "message", data, self._last_id, self._retry)
-        self._data = []
-        self._size = 0
-        self._event = ""
-        self._retry = None
-        return event
 
     def close(self) -> None:
         """The body ended: an event without its closing blank line is dropped (spec)."""
