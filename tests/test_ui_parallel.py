@@ -31,7 +31,6 @@ from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
 from poe_tui.ui.widgets.conversation_list import FINISHED_NOTE, STREAMING_NOTE
 from poe_tui.ui.widgets.conversation_view import ConversationView
-from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.prompt_input import PromptInput
 
 SIZE = (130, 40)

@@ -15,17 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
-from textual.widgets.option_list import Option
 
 from poe_tui.core.models import ModelInfo
 from poe_tui.ui.screens.model_picker import (
     MUTED,
     ModelMatch,
+    ModelSearchScreen,
     header_row,
     row_prompt,
-    search_models,
 )
 
 MAX_BOTS = 10  # replies at once from one key press: a bound on points spent by mistake
@@ -34,11 +32,7 @@ UNMARKED = ("[ ] ", MUTED)
 KEYS_HINT = "↑↓ move · Tab or click mark · Enter regenerate with the marked · Esc close"
 
 
-def several_row(match: ModelMatch, *, marked: bool) -> Content:
-    return Content.assemble(MARKED if marked else UNMARKED, row_prompt(match, is_current=False))
-
-
-class SeveralBotsScreen(ModalScreen[list[str] | None]):
+class SeveralBotsScreen(ModelSearchScreen[list[str] | None]):
     """Dismisses with the chosen model ids (in the order marked), or None on Esc."""
 
     CSS_PATH = "several_bots.tcss"
@@ -46,18 +40,11 @@ class SeveralBotsScreen(ModalScreen[list[str] | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Close", id="several_bots_close"),
         Binding("tab", "toggle_mark", "Mark", id="several_bots_mark"),
-        Binding("down", "move('cursor_down')", "Next", show=False),
-        Binding("up", "move('cursor_up')", "Previous", show=False),
-        Binding("pagedown", "move('page_down')", "Page down", show=False),
-        Binding("pageup", "move('page_up')", "Page up", show=False),
     ]
 
     def __init__(self, models: list[ModelInfo], current: str | None = None) -> None:
-        super().__init__()
-        self.models = models
-        self.current = current
+        super().__init__(models, current)
         self.marked: list[str] = []
-        self._shown: list[ModelMatch] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="several"):
@@ -71,32 +58,12 @@ class SeveralBotsScreen(ModalScreen[list[str] | None]):
             yield Static(Content.styled(KEYS_HINT, MUTED), id="several-keys")
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).can_focus = False  # typing always goes to the search
-        self.query_one(Input).focus()
-        self._show(search_models(self.models, ""))
+        # Textual runs ModelSearchScreen.on_mount too (handlers of every class run).
         self._show_chosen()
 
-    @on(Input.Changed, "#several-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self._show(search_models(self.models, event.value))
-
-    def _show(self, matches: list[ModelMatch]) -> None:
-        self._shown = matches
-        results = self.query_one(OptionList)
-        results.set_options(
-            Option(several_row(m, marked=m.model.id in self.marked)) for m in matches
-        )
-        if matches:
-            results.highlighted = self._first_highlight()
-            self.call_after_refresh(results.scroll_to_highlight)
-
-    def _first_highlight(self) -> int:
-        """The reply's own bot while nothing is typed, else the best match."""
-        if not self.query_one(Input).value.strip():
-            for index, match in enumerate(self._shown):
-                if match.model.id == self.current:
-                    return index
-        return 0
+    def row(self, match: ModelMatch) -> Content:
+        mark = MARKED if match.model.id in self.marked else UNMARKED
+        return Content.assemble(mark, row_prompt(match, is_current=False))
 
     def _show_chosen(self) -> None:
         names = [self._bot_name(bot) for bot in self.marked]
@@ -107,16 +74,11 @@ class SeveralBotsScreen(ModalScreen[list[str] | None]):
     def _bot_name(self, bot: str) -> str:
         return next((m.display_name for m in self.models if m.id == bot), bot)
 
-    def highlighted_model(self) -> ModelInfo | None:
-        index = self.query_one(OptionList).highlighted
-        if index is None or index >= len(self._shown):
-            return None
-        return self._shown[index].model
-
     @on(OptionList.OptionSelected, "#several-results")
     def action_toggle_mark(self) -> None:
         model = self.highlighted_model()
-        if model is None:
+        index = self.query_one(OptionList).highlighted
+        if model is None or index is None:
             return
         if model.id in self.marked:
             self.marked.remove(model.id)
@@ -125,11 +87,8 @@ class SeveralBotsScreen(ModalScreen[list[str] | None]):
             return
         else:
             self.marked.append(model.id)
-        results = self.query_one(OptionList)
-        index = results.highlighted
-        assert index is not None
-        row = several_row(self._shown[index], marked=model.id in self.marked)
-        results.replace_option_prompt_at_index(index, row)
+        row = self.row(self._shown[index])
+        self.query_one(OptionList).replace_option_prompt_at_index(index, row)
         self._show_chosen()
 
     @on(Input.Submitted, "#several-search")
@@ -139,9 +98,3 @@ class SeveralBotsScreen(ModalScreen[list[str] | None]):
         # is_active: a second Enter queued behind the first must not dismiss twice.
         if chosen and self.is_active:
             self.dismiss(chosen)
-
-    def action_move(self, action: str) -> None:
-        getattr(self.query_one(OptionList), f"action_{action}")()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
