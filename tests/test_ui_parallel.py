@@ -29,7 +29,11 @@ from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
-from poe_tui.ui.widgets.conversation_list import FINISHED_NOTE, STREAMING_NOTE
+from poe_tui.ui.widgets.conversation_list import (
+    FINISHED_NOTE,
+    STREAMING_NOTE,
+    ConversationList,
+)
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.prompt_input import PromptInput
 
@@ -137,6 +141,7 @@ async def highlight(pilot: Pilot[Any], conversation_id: str) -> None:
     options = chat(pilot).query_one(OptionList)
     ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
     options.focus()
+    await pilot.pause()
     options.highlighted = ids.index(conversation_id)
     await pilot.pause()
 
@@ -295,7 +300,7 @@ async def test_stop_all_replies_from_the_palette_action(build, gate) -> None:
     app, _ = build("slow-echo")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(pilot)
-        _, one = await send_now(pilot, "one")
+        first, one = await send_now(pilot, "one")
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: not screen.conversation.messages)
         _, two = await send_now(pilot, "two")
@@ -303,6 +308,12 @@ async def test_stop_all_replies_from_the_palette_action(build, gate) -> None:
         await app.run_action("stop_all_replies", screen)
         await wait_until(pilot, lambda: not screen.jobs)
         assert one.status is two.status is MessageStatus.STOPPED
+        # Each stopped prompt comes back to the prompt box, in its own conversation.
+        prompt = screen.query_one(PromptInput)
+        assert prompt.text == "two"
+        prompt.clear_prompt()
+        await open_from_list(pilot, first.id)
+        assert prompt.text == "one"
 
 
 async def test_deleting_a_streaming_conversation_stops_it_and_leaves_no_rows(
@@ -336,3 +347,24 @@ async def test_deleting_a_streaming_conversation_stops_it_and_leaves_no_rows(
     rows = saved_replies(db_path)
     assert [row[0] for row in rows] == [kept.id]
     assert rows[0][2] == kept_reply.text and rows[0][3] == "stopped"
+
+
+async def test_a_reply_ending_elsewhere_keeps_the_highlight_of_someone_browsing(
+    build, gate
+) -> None:
+    app, _ = build("slow-echo")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = chat(pilot)
+        gate.opened.set()
+        quiet, _ = await send_now(pilot, "a finished chat")
+        await wait_until(pilot, lambda: not screen.jobs)
+        gate.opened.clear()
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not screen.conversation.messages)
+        _, busy_reply = await send_now(pilot, "a streaming chat")
+        await highlight(pilot, quiet.id)  # the user browses the list...
+        gate.opened.set()  # ...while the other reply ends and the list is redrawn
+        await wait_until(pilot, lambda: not screen.jobs and busy_reply.is_finished)
+        await workers_done(app)
+        await pilot.pause()
+        assert screen.query_one(ConversationList).highlighted_id == quiet.id

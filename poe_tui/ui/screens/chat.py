@@ -231,6 +231,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
         self.jobs: list[ReplyJob] = []  # every reply streaming now, in any conversation
         self._finished_away: set[str] = set()  # conversations whose reply ended unseen
+        self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
         self._wide: bool | None = None
         self._models_lock = asyncio.Lock()
         # Points accounting (issue 7): the month's history, replies awaiting their bill,
@@ -637,10 +638,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         failed_early = reply.status is MessageStatus.FAILED and not reply.text.strip()
         if job.draft is None or not (failed_early or reply.status is MessageStatus.STOPPED):
             return
-        if job.conversation is self.conversation:
-            if self.query_one(PromptInput).restore_draft(job.draft):
-                self._draft_given_back = (reply.id, job.draft)
-            self.call_later(self.restore_files, job)
+        if job.discarded:
+            return
+        if job.conversation.id != self.conversation.id:
+            # It ended while the user was elsewhere: the draft waits for their return.
+            self._drafts_away[job.conversation.id] = job
+            return
+        if self.query_one(PromptInput).restore_draft(job.draft):
+            self._draft_given_back = (reply.id, job.draft)
+        self.call_later(self.restore_files, job)
 
     async def _take_back_draft(self, reply: Message) -> None:
         """The reply is asked for again (retry, continue): the prompt it came from no
@@ -838,6 +844,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self.conversation = conversation
         self._finished_away.discard(conversation.id)
         self.query_one(PromptInput).end_edit(restore_draft=True)
+        waiting = self._drafts_away.pop(conversation.id, None)
+        if waiting is not None and any(m.id == waiting.reply.id for m in conversation.messages):
+            self._restore_draft(waiting)
         await self.query_one(ConversationView).show_conversation(conversation)
         self.show_branches()
         self._show_bot()

@@ -232,6 +232,9 @@ class ConversationList(Vertical):
 
     def _redraw(self) -> None:
         options = self.query_one(OptionList)
+        # While the user moves through the list, a redraw (a reply started or ended in
+        # some conversation) keeps their highlight instead of jumping to the open one.
+        browsing = self.highlighted_id if options.has_focus and not self.searching else None
         now = self._clock()
         entries = [
             Option(entry_prompt(s, now, self._state(s.id)), id=s.id) for s in self._summaries
@@ -240,7 +243,9 @@ class ConversationList(Vertical):
             entries += [Option(hit_prompt(h, now), id=hit_option_id(h)) for h in self._hits]
         options.set_options(entries)
         ids = [s.id for s in self._summaries]
-        if self._current_id in ids and not self.searching:
+        if browsing in ids:
+            options.highlighted = ids.index(browsing)
+        elif self._current_id in ids and not self.searching:
             options.highlighted = ids.index(self._current_id)
         elif self.searching and options.has_focus and options.option_count:
             options.highlighted = 0  # results arrived while the user waits in the list
