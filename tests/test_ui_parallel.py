@@ -153,8 +153,11 @@ async def open_from_list(pilot: Pilot[Any], conversation_id: str) -> None:
     await wait_until(pilot, lambda: chat(pilot).conversation.id == conversation_id)
 
 
-async def test_ten_conversations_stream_at_once_and_lose_nothing(build, gate, db_path) -> None:
+async def test_ten_conversations_stream_at_once_and_lose_nothing(
+    build, gate, db_path, fake_poe
+) -> None:
     app, _ = build("slow-echo")
+    balance_before = fake_poe.state.balance
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(pilot)
         started: list[tuple[str, Conversation, Message]] = []
@@ -194,6 +197,10 @@ async def test_ten_conversations_stream_at_once_and_lose_nothing(build, gate, db
         for prompt, _, reply in started:
             assert reply.text == expected_reply(prompt)
             assert reply.status is MessageStatus.COMPLETE
+        # Each reply gets its own bill from the points history, none twice.
+        await wait_until(pilot, lambda: all(r.points is not None for _, _, r in started))
+        spent = balance_before - fake_poe.state.balance
+        assert sum(r.points or 0 for _, _, r in started) == spent
         # Finished while the user was elsewhere: marked, except the open conversation.
         entries = list_entries(pilot)
         assert FINISHED_NOTE not in entries[first.id]

@@ -673,14 +673,13 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         for job in self.jobs:
             job.cancel()
 
-    def stop_replies_of(self, conversation_id: str, *, discard: bool = False) -> int:
+    def stop_replies_of(self, conversation_id: str, *, discard: bool = False) -> None:
         """Stop every reply streaming into a conversation (being archived or deleted:
-        `discard` keeps a deleted one from being written back); how many there were."""
-        jobs = [job for job in self.jobs if job.conversation.id == conversation_id]
-        for job in jobs:
-            job.discarded = job.discarded or discard
-            job.cancel()
-        return len(jobs)
+        `discard` keeps a deleted one from being written back)."""
+        for job in self.jobs:
+            if job.conversation.id == conversation_id:
+                job.discarded = job.discarded or discard
+                job.cancel()
 
     def _retry_target(self) -> Message | None:
         messages = self.conversation.messages
