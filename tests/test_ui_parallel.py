@@ -26,6 +26,7 @@ from poe_tui.fakepoe import FakePoeServer, bots
 from poe_tui.fakepoe.bots import BotRequest, Pace, Piece, Sleep, Text, echo_text, split_chunks
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
+from poe_tui.ui.screens import chat as chat_module
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
@@ -113,6 +114,19 @@ def saved_replies(db_path: Path) -> list[tuple[str, str, str, str]]:
             "SELECT conversation_id, bot, text, status FROM messages WHERE role = 'assistant'"
         ).fetchall()
     return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+
+def saved_rows(db_path: Path) -> list[tuple[str, str, str, str, str]]:
+    """(conversation id, bot, text, status, message id) of every reply row."""
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT conversation_id, bot, text, status, id FROM messages WHERE role = 'assistant'"
+        ).fetchall()
+    return [tuple(str(value) for value in row) for row in rows]  # type: ignore[misc]
+
+
+def ids(messages: list[Message]) -> set[str]:
+    return {m.id for m in messages}
 
 
 def list_entries(pilot: Pilot[Any]) -> dict[str, str]:
@@ -217,8 +231,9 @@ async def test_ten_conversations_stream_at_once_and_lose_nothing(
 
 
 async def test_regenerate_with_several_bots_streams_every_version_at_once(
-    build, gate, db_path
+    build, gate, db_path, monkeypatch
 ) -> None:
+    monkeypatch.setattr(chat_module, "SAVE_EVERY_SECONDS", 0.0)  # save on every event
     app, _ = build("slow-echo")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(pilot)
@@ -254,6 +269,14 @@ async def test_regenerate_with_several_bots_streams_every_version_at_once(
         assert screen.conversation.messages[-1] is replies[-1]
         shown = screen.query_one(ConversationView).view_for(replies[-1])
         assert shown is not None and shown.branch == (4, 4)
+        # The versions not shown are saved as they stream too, each in its own row.
+        await wait_until(
+            pilot,
+            lambda: (
+                {r.id: r.text for r in replies}
+                == {row[4]: row[2] for row in saved_rows(db_path) if row[4] in ids(replies)}
+            ),
+        )
 
         # ←/→ switch between versions while they stream; each is the live object.
         shown.focus()
