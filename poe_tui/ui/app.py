@@ -148,6 +148,12 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
         "regenerate_with_bot",
     ),
     PaletteCommand(
+        "Regenerate reply with several bots",
+        "Pick bots; each streams a new version of the last reply at once (←/→ switch)",
+        "regenerate_last_with_several",
+        "regenerate_with_bots",
+    ),
+    PaletteCommand(
         "Continue reply",
         "Let the bot carry on a reply that was stopped or cut off",
         "continue_last",
@@ -176,6 +182,11 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     ),
     PaletteCommand(
         "Cancel reply", "Stop the reply that is streaming", "cancel_reply", "cancel_reply"
+    ),
+    PaletteCommand(
+        "Stop all replies",
+        "Stop every reply streaming, in every conversation (what arrived is kept)",
+        "stop_all_replies",
     ),
     PaletteCommand("Retry reply", "Ask for the last reply again", "retry", "retry_reply"),
     PaletteCommand(
@@ -397,6 +408,7 @@ class PoeApp(App[None]):
         from poe_tui.ui.screens.model_picker import ModelPickerScreen
         from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
         from poe_tui.ui.screens.save_file import SaveFileScreen
+        from poe_tui.ui.screens.several_bots import SeveralBotsScreen
         from poe_tui.ui.screens.text_prompt import TextPromptScreen
         from poe_tui.ui.widgets.attachment_panel import AttachmentChip
         from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
@@ -420,6 +432,7 @@ class PoeApp(App[None]):
             PricingBrowserScreen,
             ConfirmSendScreen,
             ModelPickerScreen,
+            SeveralBotsScreen,
             ConfirmScreen,
             TextPromptScreen,
         )

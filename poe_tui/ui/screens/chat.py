@@ -2,8 +2,11 @@
 
 The screen is the controller: it turns a sent prompt into a `Conversation` turn, runs
 the reply in a worker that writes typed core events into the `Message`, and lets the
-widgets show the message. One reply streams at a time; sending while it streams is
-refused with a note (the prompt keeps what was typed).
+widgets show the message. Each reply is a `ReplyJob` with its own worker, so several
+stream at once: one per conversation (sending in another chat while one streams works),
+and several versions of one turn ("regenerate with several bots"). Only sending into a
+conversation whose shown reply is still arriving is refused, with a note (the prompt
+keeps what was typed).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -49,6 +52,7 @@ from poe_tui.core.events import (
     Usage,
 )
 from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
+from poe_tui.core.messages import ChatMessage
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
@@ -85,7 +89,11 @@ CLIPBOARD_NOTE = (
 
 @dataclass(slots=True)
 class ReplyJob:
-    """The reply being streamed and what to put back in the prompt if it fails early."""
+    """One reply being streamed and what to put back in the prompt if it fails early.
+
+    What goes on the wire is taken when the job is made, while the reply is still on
+    the conversation's shown path: a later regeneration beside it changes that path.
+    """
 
     conversation: Conversation
     reply: Message
@@ -95,6 +103,27 @@ class ReplyJob:
     continuing: bool = False  # carry on the reply's existing text instead of a new one
     worker: Worker[None] | None = None
     failure: PoeError | None = None  # what ended the stream, when it failed
+    discarded: bool = False  # its conversation was deleted: nothing more is saved
+    earlier: list[Message] = field(default_factory=list)  # the turns before the reply
+    history: list[ChatMessage] = field(default_factory=list)  # what is sent
+
+    def __post_init__(self) -> None:
+        messages = self.conversation.messages
+        index = next((i for i, m in enumerate(messages) if m is self.reply), len(messages))
+        self.earlier = messages[:index]
+        if self.continuing:
+            self.history = self.conversation.history_to_continue(self.reply)
+        else:
+            self.history = self.conversation.history(upto=self.reply)
+
+    @property
+    def is_shown(self) -> bool:
+        """The reply is on its conversation's shown path (not another version)."""
+        return any(m is self.reply for m in self.conversation.messages)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
 
 
 def apply_event(reply: Message, event: StreamEvent) -> None:
@@ -200,7 +229,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
-        self.job: ReplyJob | None = None
+        self.jobs: list[ReplyJob] = []  # every reply streaming now, in any conversation
+        self._finished_away: set[str] = set()  # conversations whose reply ended unseen
+        self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
         self._wide: bool | None = None
         self._models_lock = asyncio.Lock()
         # Points accounting (issue 7): the month's history, replies awaiting their bill,
@@ -219,9 +250,26 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def poe_app(self) -> PoeApp:
         return cast("PoeApp", self.app)
 
+    def jobs_of(self, conversation: Conversation) -> list[ReplyJob]:
+        return [job for job in self.jobs if job.conversation.id == conversation.id]
+
+    @property
+    def job(self) -> ReplyJob | None:
+        """The reply streaming into the open conversation (the shown version first)."""
+        mine = self.jobs_of(self.conversation)
+        shown = [job for job in mine if job.is_shown]
+        return (shown or mine or [None])[0]
+
     @property
     def is_streaming(self) -> bool:
+        """A reply streams into the open conversation (any version): Esc stops it."""
         return self.job is not None
+
+    @property
+    def is_busy(self) -> bool:
+        """The shown reply of the open conversation is still arriving: sending, editing
+        and regenerating here wait (other conversations and versions do not)."""
+        return any(job.is_shown for job in self.jobs_of(self.conversation))
 
     # --- layout ---------------------------------------------------------------------
 
@@ -275,6 +323,8 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_reply":
             return self.is_streaming  # hidden (and Esc passes through) when idle
+        if action == "stop_all_replies":
+            return bool(self.jobs)
         if action == "retry":
             return True if self._retry_target() is not None else None
         if action == "suggestion":
@@ -415,9 +465,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 markup=False,
             )
             return False
-        if self.is_streaming:
+        if self.is_busy:
             self.notify(
-                "A reply is still arriving. Press Esc to stop it, or wait; "
+                "A reply is still arriving here. Press Esc to stop it, or wait; "
                 "your text stays in the prompt.",
                 title="Not sent",
                 severity="warning",
@@ -477,26 +527,29 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             await view.add_message(reply)
         else:
             await message_view.sync()
-        self.save_conversation(self.conversation)
+        self.launch_reply(reply, draft=draft, continuing=continuing)
         self.refresh_history_list()
+
+    def launch_reply(
+        self, reply: Message, *, draft: str | None, continuing: bool = False
+    ) -> ReplyJob:
+        """Save the open conversation with `reply` on its shown path, then stream the
+        reply in a worker of its own."""
+        self.save_conversation(self.conversation)
         transport, parameters = self._sending_with()
         job = ReplyJob(self.conversation, reply, draft, transport, parameters, continuing)
-        self.job = job
+        self.jobs.append(job)
         job.worker = self.stream_reply(job)
         self.refresh_bindings()
+        return job
 
     @work(group="reply", exit_on_error=False)
     async def stream_reply(self, job: ReplyJob) -> None:
         reply = job.reply
-        conversation = job.conversation
-        if job.continuing:
-            history = conversation.history_to_continue(reply)
-        else:
-            history = conversation.history(upto=reply)
         last_save = time.monotonic()
         try:
             try:
-                history = await self.with_files(job, history)  # uploads, or inline files
+                history = await self.with_files(job, job.history)  # uploads, or inline files
             except PoeError as error:
                 apply_event(reply, StreamFailed(error))
                 return
@@ -508,15 +561,28 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 if isinstance(event, StreamFailed):
                     job.failure = event.error
                 if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                    self.save_conversation(job.conversation)
+                    self.save_reply(job)
                     last_save = time.monotonic()
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
             raise
 
+    def save_reply(self, job: ReplyJob) -> None:
+        """Save a streaming reply: with its conversation while it is the shown version,
+        else its own row only (the row exists: it was saved when the job started)."""
+        if job.discarded:
+            return
+        if job.is_shown:
+            self.save_conversation(job.conversation)
+            return
+        try:
+            self.poe_app.store.flush_reply(job.conversation, job.reply, None)
+        except StoreError as error:
+            self.history_problem(error)
+
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        job = self.job
-        if job is None or event.worker is not job.worker:
+        job = next((j for j in self.jobs if j.worker is event.worker), None)
+        if job is None:
             if event.state is WorkerState.ERROR:
                 self._report_bug(event.worker)
             return
@@ -548,13 +614,17 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             reply.status = MessageStatus.COMPLETE
         reply.finished_at = self.poe_app.clock()
         job.conversation.touch()
-        self.job = None
-        self.save_conversation(job.conversation)
-        await self.collect_reply_files(job)
+        self.jobs.remove(job)
+        self.save_reply(job)
+        here = job.conversation.id == self.conversation.id
+        if not job.discarded:
+            await self.collect_reply_files(job)
+            if not here:
+                self._finished_away.add(job.conversation.id)
         message_view = self.query_one(ConversationView).view_for(reply)
         if message_view is not None:
             await message_view.sync()
-            if job.conversation is self.conversation and reply.status is MessageStatus.COMPLETE:
+            if here and reply.status is MessageStatus.COMPLETE:
                 await message_view.show_suggestions(self._suggestion_keys())
         self._restore_draft(job)
         self.refresh_history_list()
@@ -568,10 +638,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         failed_early = reply.status is MessageStatus.FAILED and not reply.text.strip()
         if job.draft is None or not (failed_early or reply.status is MessageStatus.STOPPED):
             return
-        if job.conversation is self.conversation:
-            if self.query_one(PromptInput).restore_draft(job.draft):
-                self._draft_given_back = (reply.id, job.draft)
-            self.call_later(self.restore_files, job)
+        if job.discarded:
+            return
+        if job.conversation.id != self.conversation.id:
+            # It ended while the user was elsewhere: the draft waits for their return.
+            self._drafts_away[job.conversation.id] = job
+            return
+        if self.query_one(PromptInput).restore_draft(job.draft):
+            self._draft_given_back = (reply.id, job.draft)
+        self.call_later(self.restore_files, job)
 
     async def _take_back_draft(self, reply: Message) -> None:
         """The reply is asked for again (retry, continue): the prompt it came from no
@@ -589,12 +664,26 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 await self.attachment_panel.remove(pending)
 
     def action_cancel_reply(self) -> None:
-        if self.job is not None and self.job.worker is not None:
-            self.job.worker.cancel()
+        """Stop the shown reply of the open conversation, else all of its versions."""
+        mine = self.jobs_of(self.conversation)
+        for job in [job for job in mine if job.is_shown] or mine:
+            job.cancel()
+
+    def action_stop_all_replies(self) -> None:
+        for job in self.jobs:
+            job.cancel()
+
+    def stop_replies_of(self, conversation_id: str, *, discard: bool = False) -> None:
+        """Stop every reply streaming into a conversation (being archived or deleted:
+        `discard` keeps a deleted one from being written back)."""
+        for job in self.jobs:
+            if job.conversation.id == conversation_id:
+                job.discarded = job.discarded or discard
+                job.cancel()
 
     def _retry_target(self) -> Message | None:
         messages = self.conversation.messages
-        if self.is_streaming or len(messages) < 2 or messages[-1].role != "assistant":
+        if self.is_busy or len(messages) < 2 or messages[-1].role != "assistant":
             return None
         return messages[-1]
 
@@ -688,7 +777,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     def _suggestion(self, number: int) -> str | None:
         """Chip `number` (from 1) of the latest reply, while the prompt is empty."""
-        if self.is_streaming or self.query_one(PromptInput).text.strip():
+        if self.is_busy or self.query_one(PromptInput).text.strip():
             return None
         chips = list(self.query(SuggestionChips))
         if not chips or not 1 <= number <= len(chips[-1].suggestions):
@@ -752,7 +841,11 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     async def open_conversation(self, conversation: Conversation) -> None:
         # A reply streaming elsewhere keeps streaming into its own Message.
         self.conversation = conversation
+        self._finished_away.discard(conversation.id)
         self.query_one(PromptInput).end_edit(restore_draft=True)
+        waiting = self._drafts_away.pop(conversation.id, None)
+        if waiting is not None and any(m.id == waiting.reply.id for m in conversation.messages):
+            self._restore_draft(waiting)
         await self.query_one(ConversationView).show_conversation(conversation)
         self.show_branches()
         self._show_bot()
@@ -926,6 +1019,18 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
         name = self.poe_app.display_name(bot)
         self.app.push_screen(ConfirmSendScreen(warnings, name), callback=answered)
+
+    async def guards_allow(self, bot: str) -> bool:
+        """Whether `bot` may answer here, asking first when a guard warns (in a worker:
+        the question is awaited, so several bots are asked about one after another)."""
+        warnings = self._send_warnings(bot)
+        if not warnings:
+            return True
+        name = self.poe_app.display_name(bot)
+        answer = await self.app.push_screen_wait(ConfirmSendScreen(warnings, name))
+        if answer == "always":
+            self._guards_waived.add((self.conversation.id, bot.casefold()))
+        return answer is not None
 
     def action_pricing_browser(self) -> None:
         self.open_pricing_browser()

@@ -269,9 +269,7 @@ class AttachmentsMixin:
 
     async def with_files(self, job: ReplyJob, history: list[ChatMessage]) -> list[ChatMessage]:
         """The history with every user turn's files on the wire (raises PoeError)."""
-        messages = job.conversation.messages
-        before = messages[: messages.index(job.reply)] if job.reply in messages else messages
-        turns = [m for m in before if m.role == "user"]
+        turns = [m for m in job.earlier if m.role == "user"]
         if not any(m.attachments for m in turns):
             return history
         sender = FileSender(job.transport, self.uploader, job.conversation.id)
@@ -297,11 +295,9 @@ class AttachmentsMixin:
 
     async def restore_files(self, job: ReplyJob) -> None:
         """A turn that ended before any reply: its files go back to the panel."""
-        messages = job.conversation.messages
-        index = messages.index(job.reply) if job.reply in messages else -1
-        if index < 1 or messages[index - 1].role != "user":
+        if not job.earlier or job.earlier[-1].role != "user":
             return
-        for file in messages[index - 1].attachments:
+        for file in job.earlier[-1].attachments:
             pending = pending_from(file)
             if pending is not None:
                 await self.attachment_panel.add(pending)

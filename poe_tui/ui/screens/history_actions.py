@@ -1,6 +1,6 @@
 """What the chat screen does with its history: search, open at a hit, rename, delete,
 archive, export and import conversations; edit a prompt, regenerate or continue a
-reply, and switch between the versions of a turn.
+reply (with one bot or several at once), and switch between the versions of a turn.
 
 A mixin of `ChatScreen` (its methods take `self: ChatScreen`), kept apart so the
 screen module stays about sending and streaming. Everything here goes through the
@@ -23,6 +23,7 @@ from poe_tui.store import StoreError
 from poe_tui.store.export import from_json, to_json, to_markdown
 from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.model_picker import ModelPickerScreen
+from poe_tui.ui.screens.several_bots import SeveralBotsScreen
 from poe_tui.ui.screens.text_prompt import TextPromptScreen
 from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
@@ -79,7 +80,12 @@ class HistoryActions:
             self._run_search(conversations.search_text)
             return
         summaries = self.poe_app.store.summaries(archived=conversations.showing_archived)
-        conversations.show(summaries, self.conversation.id)
+        conversations.show(
+            summaries,
+            self.conversation.id,
+            streaming={job.conversation.id for job in self.jobs},
+            finished=self._finished_away,
+        )
 
     def action_search_history(self: ChatScreen) -> None:
         if not self.list_visible:
@@ -135,9 +141,9 @@ class HistoryActions:
         self.query_one(PromptInput).focus()
 
     def _get_conversation(self: ChatScreen, conversation_id: str) -> Conversation | None:
-        job = self.job
-        if job is not None and job.conversation.id == conversation_id:
-            return job.conversation  # the object the reply streams into
+        for job in self.jobs:
+            if job.conversation.id == conversation_id:
+                return job.conversation  # the object the reply streams into
         try:
             return self.poe_app.store.get(conversation_id)
         except StoreError as error:
@@ -163,7 +169,7 @@ class HistoryActions:
         self: ChatScreen, conversation: Conversation, message_id: str
     ) -> Conversation | None:
         """The conversation with the branch holding `message_id` made the active one."""
-        if self.job is not None and self.job.conversation is conversation:
+        if self.jobs_of(conversation):  # a reload would leave the streams behind
             self.notify(BUSY_NOTE, title="Search", severity="warning", markup=False)
             return None
         store = self.poe_app.store
@@ -221,6 +227,7 @@ class HistoryActions:
             elif action == "delete":
                 await self._delete(conversation_id, summary.title, summary.message_count)
             elif action == "archive":
+                self.stop_replies_of(conversation_id)  # what arrived is kept, marked stopped
                 store.archive(conversation_id)
                 self.notify(
                     f"Archived “{summary.title}”. Press v in the list (or the Archived "
@@ -241,19 +248,20 @@ class HistoryActions:
             self.poe_app.store.rename(conversation_id, new_title)
 
     async def _delete(self: ChatScreen, conversation_id: str, title: str, count: int) -> None:
-        if self.job is not None and self.job.conversation.id == conversation_id:
-            self.notify(BUSY_NOTE, title="Delete", severity="warning", markup=False)
-            return
         noun = "message" if count == 1 else "messages"
+        streaming = any(job.conversation.id == conversation_id for job in self.jobs)
+        stopped = " Its reply still arriving is stopped." if streaming else ""
         question = ConfirmScreen(
             f"Delete “{title}”?",
             f"Its {count} {noun} (every version counted) and the attachments only it "
-            "uses are removed for good. This cannot be undone.",
+            f"uses are removed for good. This cannot be undone.{stopped}",
             yes="Delete",
             danger=True,
         )
         if not await self.app.push_screen_wait(question):
             return
+        # Stopped before the rows go; a discarded job never writes its conversation back.
+        self.stop_replies_of(conversation_id, discard=True)
         self.poe_app.store.delete(conversation_id)
         if conversation_id == self.conversation.id:
             await self.open_conversation(Conversation(bot=self.poe_app.settings.default_bot))
@@ -319,9 +327,9 @@ class HistoryActions:
     # --- versions of a turn: edit, regenerate, continue, switch ---------------------------
 
     def _refuse_while_streaming(self: ChatScreen) -> bool:
-        if self.is_streaming:
+        if self.is_busy:
             self.notify(BUSY_NOTE, severity="warning", markup=False)
-        return self.is_streaming
+        return self.is_busy
 
     def on_message_view_edit_requested(self: ChatScreen, event: MessageView.EditRequested) -> None:
         event.stop()
@@ -357,7 +365,10 @@ class HistoryActions:
         self: ChatScreen, event: MessageView.RegenerateRequested
     ) -> None:
         event.stop()
-        self.regenerate(event.message, event.choose_bot)
+        if event.several:
+            self.regenerate_with_several(event.message)
+        else:
+            self.regenerate(event.message, event.choose_bot)
 
     def action_regenerate_last(self: ChatScreen, choose_bot: bool) -> None:
         last = self.conversation.messages[-1] if self.conversation.messages else None
@@ -389,6 +400,45 @@ class HistoryActions:
                 await self._regenerate_now(reply, bot)
 
         await self.after_guards(go, bot)
+
+    def action_regenerate_last_with_several(self: ChatScreen) -> None:
+        last = self.conversation.messages[-1] if self.conversation.messages else None
+        if last is None or last.role != "assistant":
+            self.notify("There is no reply to regenerate.", severity="warning", markup=False)
+            return
+        self.regenerate_with_several(last)
+
+    @work(group="history", exit_on_error=False)
+    async def regenerate_with_several(self: ChatScreen, reply: Message) -> None:
+        """Pick several bots; each streams a new version of this turn at once."""
+        if not self._may_regenerate(reply):
+            return
+        conversation = self.conversation
+        models = await self.ensure_models()
+        if models is None:
+            return
+        bots = await self.app.push_screen_wait(SeveralBotsScreen(models, reply.bot))
+        allowed = [bot for bot in bots or [] if await self.guards_allow(bot)]
+        # The user may have sent or switched chats while the questions were open.
+        if allowed and conversation is self.conversation and self._may_regenerate(reply):
+            await self._regenerate_several_now(reply, allowed)
+
+    async def _regenerate_several_now(self: ChatScreen, reply: Message, bots: list[str]) -> None:
+        """One new version per bot, each streaming; the last one is shown (←/→ switch)."""
+        store = self.poe_app.store
+        beside = reply
+        for bot in bots:
+            try:
+                # Beside the previous new version: the path now ends there, not at `reply`.
+                new = store.regenerate(self.conversation, beside.id, bot=bot)
+            except StoreError as error:
+                self.notify(str(error), title="Regenerate", severity="error", markup=False)
+                break
+            new.created_at = self.poe_app.clock()
+            self.launch_reply(new, draft=None)
+            beside = new
+        await self._after_branch_change()
+        self.query_one(ConversationView).follow_bottom()
 
     def _may_regenerate(self: ChatScreen, reply: Message) -> bool:
         if self._refuse_while_streaming() or not contains(self.conversation, reply):
@@ -432,7 +482,7 @@ class HistoryActions:
         await self.after_guards(lambda: self._continue_now(reply), reply.bot)
 
     async def _continue_now(self: ChatScreen, reply: Message) -> None:
-        if self.is_streaming or not can_continue(reply):
+        if self.is_busy or not can_continue(reply):
             return
         await self._take_back_draft(reply)
         reply.status = MessageStatus.STREAMING
@@ -446,8 +496,6 @@ class HistoryActions:
         self: ChatScreen, event: MessageView.BranchRequested
     ) -> None:
         event.stop()
-        if self._refuse_while_streaming():
-            return
         store = self.poe_app.store
         try:
             info = store.branch_info(event.message.id)
@@ -458,6 +506,7 @@ class HistoryActions:
         except StoreError as error:
             self.notify(str(error), title="Versions", severity="error", markup=False)
             return
+        self._use_live_replies()
         await self._after_branch_change()
         target = next(
             (m for m in self.conversation.messages if m.id == info.sibling_ids[index]), None
@@ -465,6 +514,13 @@ class HistoryActions:
         view = self.query_one(ConversationView).view_for(target) if target else None
         if view is not None:
             view.focus()
+
+    def _use_live_replies(self: ChatScreen) -> None:
+        """A version streaming off the shown path comes back from the store as a copy of
+        its last saved row: show the object the stream still writes into instead."""
+        live = {job.reply.id: job.reply for job in self.jobs_of(self.conversation)}
+        messages = self.conversation.messages
+        messages[:] = [live.get(m.id, m) for m in messages]
 
     async def _after_branch_change(self: ChatScreen) -> None:
         view = self.query_one(ConversationView)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -274,13 +274,14 @@ def detail_prices(model: ModelInfo) -> Content:
 # --- the screen ---------------------------------------------------------------------
 
 
-class ModelPickerScreen(ModalScreen[str | None]):
-    """Pick a model; dismisses with its id, or None on Esc."""
+ResultT = TypeVar("ResultT")
 
-    CSS_PATH = "model_picker.tcss"
+
+class ModelSearchScreen(ModalScreen[ResultT]):
+    """What the model pickers share: one search box that keeps the focus, and the
+    matching models in one `OptionList` below it that the arrows move through."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Close", id="model_picker_close"),
         # The search box keeps the focus; these reach the results from there.
         Binding("down", "move('cursor_down')", "Next", show=False),
         Binding("up", "move('cursor_up')", "Previous", show=False),
@@ -293,6 +294,59 @@ class ModelPickerScreen(ModalScreen[str | None]):
         self.models = models
         self.current = current
         self._shown: list[ModelMatch] = []
+
+    def on_mount(self) -> None:
+        # The list never takes the focus, so typing always goes to the search box.
+        self.query_one(OptionList).can_focus = False
+        self.query_one(Input).focus()
+        self.show_matches(search_models(self.models, ""))
+
+    @on(Input.Changed)
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.show_matches(search_models(self.models, event.value))
+
+    def show_matches(self, matches: list[ModelMatch]) -> None:
+        self._shown = matches
+        results = self.query_one(OptionList)
+        results.set_options(Option(self.row(m)) for m in matches)
+        if matches:
+            results.highlighted = self._initial_highlight()
+            # Once laid out: on a short screen the current model may sit below the fold.
+            self.call_after_refresh(results.scroll_to_highlight)
+
+    def row(self, match: ModelMatch) -> Content:
+        return row_prompt(match, is_current=match.model.id == self.current)
+
+    def _initial_highlight(self) -> int:
+        """The current model while nothing is typed, else the best match."""
+        if not self.query_one(Input).value.strip():
+            for index, match in enumerate(self._shown):
+                if match.model.id == self.current:
+                    return index
+        return 0
+
+    def highlighted_model(self) -> ModelInfo | None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or index >= len(self._shown):
+            return None
+        return self._shown[index].model
+
+    def action_move(self, action: str) -> None:
+        results = self.query_one(OptionList)
+        getattr(results, f"action_{action}")()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ModelPickerScreen(ModelSearchScreen[str | None]):
+    """Pick a model; dismisses with its id, or None on Esc."""
+
+    CSS_PATH = "model_picker.tcss"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Close", id="model_picker_close"),
+    ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
@@ -312,39 +366,13 @@ class ModelPickerScreen(ModalScreen[str | None]):
                 id="picker-keys",
             )
 
-    def on_mount(self) -> None:
-        # The list never takes the focus, so typing always goes to the search box.
-        self.query_one(OptionList).can_focus = False
-        self.query_one(Input).focus()
-        self.show_matches(search_models(self.models, ""))
-
-    @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self.show_matches(search_models(self.models, event.value))
-
     def show_matches(self, matches: list[ModelMatch]) -> None:
-        self._shown = matches
-        results = self.query_one(OptionList)
-        results.set_options(
-            Option(row_prompt(m, is_current=m.model.id == self.current)) for m in matches
-        )
-        results.display = bool(matches)
+        super().show_matches(matches)
+        self.query_one(OptionList).display = bool(matches)
         self._show_empty(not matches)
         self._show_count(len(matches))
-        if matches:
-            results.highlighted = self._initial_highlight()
-            # Once laid out: on a short screen the current model may sit below the fold.
-            self.call_after_refresh(results.scroll_to_highlight)
-        else:
+        if not matches:
             self._show_detail(None)
-
-    def _initial_highlight(self) -> int:
-        """The current model while nothing is typed, else the best match."""
-        if not self.query_one(Input).value.strip():
-            for index, match in enumerate(self._shown):
-                if match.model.id == self.current:
-                    return index
-        return 0
 
     def _show_empty(self, empty: bool) -> None:
         message = self.query_one("#empty", Static)
@@ -382,12 +410,6 @@ class ModelPickerScreen(ModalScreen[str | None]):
         description.update(Content.styled(first_lines(model.description), MUTED))
         prices.update(detail_prices(model))
 
-    def highlighted_model(self) -> ModelInfo | None:
-        index = self.query_one(OptionList).highlighted
-        if index is None or index >= len(self._shown):
-            return None
-        return self._shown[index].model
-
     @on(Input.Submitted, "#search")
     @on(OptionList.OptionSelected, "#results")
     def pick_highlighted(self) -> None:
@@ -396,10 +418,3 @@ class ModelPickerScreen(ModalScreen[str | None]):
         # is_active: a second Enter queued behind the first must not dismiss twice.
         if model is not None and self.is_active:
             self.dismiss(model.id)
-
-    def action_move(self, action: str) -> None:
-        results = self.query_one(OptionList)
-        getattr(results, f"action_{action}")()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import ClassVar
 
 from textual import events, on
@@ -51,13 +51,26 @@ def relative_time(then: float, now: float) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(then))
 
 
-def entry_prompt(summary: ConversationSummary, now: float) -> Content:
-    """Title, then bot, last activity and points spent."""
+# What the list says of a conversation whose reply streams, or ended while away.
+STREAMING_MARK = ("● ", "$text-warning")
+FINISHED_MARK = ("● ", "$text-success")
+STREAMING_NOTE = "replying…"
+FINISHED_NOTE = "new reply"
+
+
+def entry_prompt(summary: ConversationSummary, now: float, state: str = "") -> Content:
+    """Title, then bot, last activity and points spent; `state` "streaming" or
+    "finished" (a reply ended while the user was elsewhere) marks the entry."""
     title = strip_terminal_controls(summary.title)  # the user's own text, pasted maybe
     details = [summary.bot, relative_time(summary.updated_at, now)]
     if summary.points:
         details.append(f"{summary.points:,} pts")
-    return Content.assemble((title, "bold"), "\n", (" · ".join(details), "dim"))
+    mark: tuple[str, str] | str = ""
+    if state == "streaming":
+        mark, details = STREAMING_MARK, [STREAMING_NOTE, *details]
+    elif state == "finished":
+        mark, details = FINISHED_MARK, [FINISHED_NOTE, *details]
+    return Content.assemble(mark, (title, "bold"), "\n", (" · ".join(details), "dim"))
 
 
 def snippet_content(snippet: str) -> Content:
@@ -148,6 +161,8 @@ class ConversationList(Vertical):
         self._summaries: list[ConversationSummary] = []
         self._hits: list[SearchHit] = []
         self._current_id: str | None = None
+        self._streaming: set[str] = set()
+        self._finished: set[str] = set()
         self.showing_archived = False
         self.searching = False
         self._search_timer: Timer | None = None
@@ -168,9 +183,19 @@ class ConversationList(Vertical):
 
     # --- what the screen calls --------------------------------------------------------
 
-    def show(self, summaries: Sequence[ConversationSummary], current_id: str | None) -> None:
+    def show(
+        self,
+        summaries: Sequence[ConversationSummary],
+        current_id: str | None,
+        *,
+        streaming: Iterable[str] = (),
+        finished: Iterable[str] = (),
+    ) -> None:
+        """The entries; `streaming` and `finished` are conversation ids to mark."""
         self._summaries = list(summaries)
         self._current_id = current_id
+        self._streaming = set(streaming)
+        self._finished = set(finished)
         if not self.searching:
             self._redraw()
 
@@ -207,17 +232,29 @@ class ConversationList(Vertical):
 
     def _redraw(self) -> None:
         options = self.query_one(OptionList)
+        # While the user moves through the list, a redraw (a reply started or ended in
+        # some conversation) keeps their highlight instead of jumping to the open one.
+        browsing = self.highlighted_id if options.has_focus and not self.searching else None
         now = self._clock()
-        entries = [Option(entry_prompt(s, now), id=s.id) for s in self._summaries]
+        entries = [
+            Option(entry_prompt(s, now, self._state(s.id)), id=s.id) for s in self._summaries
+        ]
         if self.searching:
             entries += [Option(hit_prompt(h, now), id=hit_option_id(h)) for h in self._hits]
         options.set_options(entries)
         ids = [s.id for s in self._summaries]
-        if self._current_id in ids and not self.searching:
+        if browsing in ids:
+            options.highlighted = ids.index(browsing)
+        elif self._current_id in ids and not self.searching:
             options.highlighted = ids.index(self._current_id)
         elif self.searching and options.has_focus and options.option_count:
             options.highlighted = 0  # results arrived while the user waits in the list
         self._show_mode()
+
+    def _state(self, conversation_id: str) -> str:
+        if conversation_id in self._streaming:
+            return "streaming"
+        return "finished" if conversation_id in self._finished else ""
 
     def _show_mode(self) -> None:
         mode = self.query_one("#list-mode", Static)

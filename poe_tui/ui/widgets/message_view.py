@@ -219,6 +219,7 @@ class MessageView(Vertical):
         Binding("e", "edit", "Edit & resend", id="edit_message"),
         Binding("g", "regenerate(False)", "Regenerate", id="regenerate_reply"),
         Binding("b", "regenerate(True)", "Regenerate with…", id="regenerate_with_bot"),
+        Binding("m", "regenerate_several", "Regenerate with several…", id="regenerate_with_bots"),
         Binding("c", "continue_reply", "Continue", id="continue_reply"),
         Binding("left,[", "branch(-1)", "Older version", id="previous_branch"),
         Binding("right,]", "branch(1)", "Newer version", id="next_branch"),
@@ -249,12 +250,14 @@ class MessageView(Vertical):
             self.message = message
 
     class RegenerateRequested(TextualMessage):
-        """Ask for this reply again, as a new branch; `choose_bot` asks which bot first."""
+        """Ask for this reply again, as a new branch; `choose_bot` asks which bot first,
+        `several` which bots (each answers as a version of its own, all at once)."""
 
-        def __init__(self, message: Message, choose_bot: bool) -> None:
+        def __init__(self, message: Message, choose_bot: bool, *, several: bool = False) -> None:
             super().__init__()
             self.message = message
             self.choose_bot = choose_bot
+            self.several = several
 
     class ContinueRequested(TextualMessage):
         """Let the bot carry on a reply that was stopped or cut off."""
@@ -651,7 +654,7 @@ class MessageView(Vertical):
             return not getattr(self.screen, "is_streaming", False)
         if action == "edit":
             return not self.is_reply
-        if action == "regenerate":
+        if action in ("regenerate", "regenerate_several"):
             return self.is_reply and finished
         if action == "continue_reply":
             return can_continue(message)
@@ -685,6 +688,9 @@ class MessageView(Vertical):
 
     def action_regenerate(self, choose_bot: bool) -> None:
         self.post_message(self.RegenerateRequested(self.message, choose_bot))
+
+    def action_regenerate_several(self) -> None:
+        self.post_message(self.RegenerateRequested(self.message, True, several=True))
 
     def action_continue_reply(self) -> None:
         self.post_message(self.ContinueRequested(self.message))
