@@ -17,7 +17,7 @@ def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> None
     `resume` opens a saved conversation (an id prefix, or "latest")."""
     from poe_tui.ui.app import PoeApp
 
-    settings, config_problem = load_settings_or_default()
+    settings, config_problem = load_settings_or_default(keep_aside=True)
     if demo:
         from poe_tui.fakepoe import FakePoeServer
 
