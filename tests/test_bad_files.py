@@ -10,12 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
+from pilot_support import wait_until, workers_done
 
-from poe_tui.config import config_path, load_settings
+from poe_tui.config import Settings, config_path, load_settings
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import default_db_path
 from poe_tui.ui.app import PoeApp
-from pilot_support import wait_until, workers_done
 
 SIZE = (110, 34)
 
@@ -108,6 +108,7 @@ def test_cli_warns_about_a_bad_config_but_leaves_it_in_place(isolated_home, caps
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(BAD_CONFIGS["binary garbage"])
     settings, problem = load_settings_or_default()
+    assert settings == Settings()
     assert problem is not None and "UTF-8" in problem and str(path) in problem
     assert path.exists() and not kept_aside(path.parent, "config.toml")
 
