@@ -7,6 +7,7 @@ model and field, rather than a bare KeyError deep in the UI.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -150,6 +151,10 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "a number")
+        if isinstance(value, float) and not math.isfinite(
+            value
+        ):  # Python's JSON reads NaN and Infinity
+            raise self._fail(key, "a finite number")
         return int(value)
 
     def opt_obj(self, key: str) -> _Reader | None:
@@ -224,6 +229,17 @@ def _schema_kind(schema: _Reader) -> ParameterKind:
     raise ProtocolError(f"{schema.where}: unknown parameter type {kind!r}")
 
 
+def _bound(value: Any) -> float | None:
+    """A schema's minimum or maximum; none when it is no usable number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        bound = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return bound if math.isfinite(bound) else None
+
+
 def parse_parameter(data: Any, where: str) -> Parameter:
     reader = _Reader(data, where)
     name = reader.opt_str("name")
@@ -239,8 +255,8 @@ def parse_parameter(data: Any, where: str) -> Parameter:
         default=reader.data.get("default_value"),
         has_default="default_value" in reader.data,
         description=reader.opt_str("description"),
-        minimum=float(minimum) if isinstance(minimum, int | float) else None,
-        maximum=float(maximum) if isinstance(maximum, int | float) else None,
+        minimum=_bound(minimum),
+        maximum=_bound(maximum),
         choices=tuple(schema.data.get("enum") or ()),
         schema=dict(schema.data),
     )

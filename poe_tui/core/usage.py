@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +56,10 @@ def _int(data: Mapping[str, Any], key: str, where: str, *, required: bool) -> in
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(f"{where}: '{key}' should be a number, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(
+        value
+    ):  # Python's JSON reads NaN and Infinity
+        raise ProtocolError(f"{where}: '{key}' should be a finite number, got {value}")
     return int(value)
 
 
