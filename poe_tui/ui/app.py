@@ -323,6 +323,25 @@ class PoeApp(App[None]):
         if self._client is not None:
             await self._client.aclose()
 
+    def _fatal_error(self) -> None:
+        """Textual's crash report, minus the local variables of each frame.
+
+        Textual (8.2, `App._fatal_error`) prints every frame's locals, and a local may
+        hold the raw key: a header being built, a key being typed. `ApiKey` hides
+        itself, a plain string cannot. The report goes to the terminal, and from there
+        into bug reports; the code and the error are enough to debug with.
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
+
     def _ask_for_key(self) -> None:
         from poe_tui.ui.screens.key_setup import KeySetupScreen
 
