@@ -1,0 +1,110 @@
+"""Hostile bot text never drives the terminal: the app and `ask` in a real terminal (tmux),
+and `ask` into a pipe, which must stay byte-exact.
+
+tmux itself is the witness: with `set-clipboard on` a raw OSC 52 lands in a paste
+buffer, a raw OSC 0/2 changes `#{pane_title}`, a raw BEL sets `#{window_bell_flag}` (the
+session is never attached, so every bell counts), and a raw clear-screen or cursor move
+would wreck the app's layout on the pane.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from launch_with_hooks import HOSTILE_TEXT
+from test_e2e_tmux import Tmux, isolated_env, require_tmux, wait_exit, wait_for
+
+LAUNCHER = Path(__file__).with_name("launch_with_hooks.py")
+HOSTILE_ENV = {"POE_TUI_TEST_HOSTILE": "1"}
+CLEANED = "clipboard title bell clearscreen red link abcXYZ overwrite"
+
+
+@pytest.fixture
+def witness(tmp_path: Path) -> Iterator[Tmux]:
+    session = Tmux(require_tmux(), tmp_path)
+    session.env |= HOSTILE_ENV
+    with session.config.open("a") as config:
+        config.write("set -g set-clipboard on\nset -g monitor-bell on\n")
+    try:
+        yield session
+    finally:
+        session.kill()
+
+
+def terminal_state(tmux: Tmux) -> tuple[str, str, str]:
+    """(paste buffers, pane title, bell flag) as tmux saw them."""
+    buffers = tmux.run("list-buffers")
+    shown = tmux.run("display", "-p", "-t", "main", "#{pane_title}\t#{window_bell_flag}")
+    title, bell = shown.rstrip("\n").split("\t")
+    return buffers, title, bell
+
+
+def assert_terminal_untouched(tmux: Tmux, title_before: str) -> None:
+    buffers, title, bell = terminal_state(tmux)
+    assert buffers == "", f"a clipboard write reached tmux: {buffers!r}"
+    assert "PWNED" not in title and title == title_before, title
+    assert bell == "0", "a bell reached the terminal"
+
+
+@pytest.mark.tmux
+def test_hostile_reply_in_the_app(witness: Tmux) -> None:
+    tmux = witness
+    tmux.start([sys.executable, str(LAUNCHER), "--demo"])
+    wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
+    title_before = terminal_state(tmux)[1]
+    tmux.keys("F2")
+    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
+    tmux.keys("echo", literal=True)
+    tmux.keys("Enter")
+    wait_for(tmux, "the echo bot chosen", lambda s: "Message Echo" in s)
+    tmux.keys("say something nasty", literal=True)
+    tmux.keys("Enter")
+    screen = wait_for(
+        tmux,
+        "the whole hostile reply and its file",
+        lambda s: "End of hostile reply" in s and "echo · " in s and "ture\\u0007.png" in s,
+    )
+    # The app is intact: header, the prompt and the reply's own lines where they belong
+    # (a raw clear-screen would have blanked them, a cursor move scattered them).
+    assert "Start of hostile reply" in screen and "Echo · native API" in screen
+    assert "Message Echo" in screen
+    # The sequences are gone, not obeyed; BS and CR did not act.
+    assert CLEANED in screen
+    assert "HACKED" not in screen  # (the file row shows its name escaped, PWNED and all)
+    assert_terminal_untouched(tmux, title_before)
+
+    tmux.keys("C-q")
+    assert wait_exit(tmux) == 0
+    assert_terminal_untouched(tmux, title_before)
+
+
+@pytest.mark.tmux
+def test_hostile_reply_from_ask_in_a_terminal(witness: Tmux) -> None:
+    tmux = witness
+    command = [sys.executable, str(LAUNCHER), "ask", "--demo", "--show-thinking", "-b", "echo"]
+    tmux.start([*command, "hi"])
+    assert wait_exit(tmux) == 0
+    output = tmux.everything()
+    assert "Start of hostile reply" in output and "End of hostile reply" in output
+    assert CLEANED in output
+    assert "[file: picture.png]" in output
+    assert "Traceback" not in output
+    assert_terminal_untouched(tmux, terminal_state(tmux)[1])
+
+
+def test_hostile_reply_from_ask_into_a_pipe_is_byte_exact(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path) | HOSTILE_ENV
+    done = subprocess.run(
+        [sys.executable, str(LAUNCHER), "ask", "--demo", "--show-thinking", "-b", "echo", "hi"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(HOSTILE_TEXT.encode())  # every byte, escapes included
+    assert b"\n[file: pic\x1b]2;PWNED-TITLE\x07ture\x07.png] http" in done.stdout
+    assert f"thinking {HOSTILE_TEXT}".encode() in done.stderr  # --show-thinking, piped
