@@ -108,3 +108,63 @@ def test_hostile_reply_from_ask_into_a_pipe_is_byte_exact(tmp_path: Path) -> Non
     assert done.stdout.startswith(HOSTILE_TEXT.encode())  # every byte, escapes included
     assert b"\n[file: pic\x1b]2;PWNED-TITLE\x07ture\x07.png] http" in done.stdout
     assert f"thinking {HOSTILE_TEXT}".encode() in done.stderr  # --show-thinking, piped
+
+
+# --- text from elsewhere that the app shows: names, titles, notifications -------------
+
+ESCAPES = "\x1b]52;c;SEFDS0VE\x07\x1b[2J\x07\x08\r"
+
+
+def test_model_names_from_the_server_are_cleaned_and_a_bad_id_refused() -> None:
+    from poe_tui.core.errors import ProtocolError
+    from poe_tui.core.models import parse_models
+
+    entry = {
+        "id": "gpt-x",
+        "owned_by": f"Open{ESCAPES}AI",
+        "metadata": {"display_name": "G\x07P\x1b[1mT"},
+    }
+    (model,) = parse_models({"data": [entry]})
+    assert (model.owned_by, model.display_name) == ("OpenAI", "GPT")
+    with pytest.raises(ProtocolError, match="control characters"):
+        parse_models({"data": [{"id": f"gpt{ESCAPES}"}]})
+
+
+def test_points_history_names_are_cleaned_but_the_cursor_kept() -> None:
+    from poe_tui.core.usage import parse_points_page
+
+    raw = {"query_id": "q\x1b1", "bot_name": f"Bot{ESCAPES}", "chat_name": f"Chat{ESCAPES}"}
+    raw |= {"creation_time": 1, "cost_points": 2}
+    (entry,) = parse_points_page({"data": [raw]}).entries
+    assert (entry.bot_name, entry.chat_name, entry.query_id) == ("Bot", "Chat", "q\x1b1")
+
+
+def test_titles_never_hold_control_characters() -> None:
+    from poe_tui.core.conversation import Conversation
+    from poe_tui.store import SqliteStore
+    from poe_tui.store.export import from_json, to_json
+
+    conversation = Conversation(bot="echo")
+    conversation.add_user_message(f"hello{ESCAPES} there")
+    assert conversation.title == "hello there"
+    assert conversation.messages[0].text == f"hello{ESCAPES} there"  # the prompt stays raw
+
+    conversation.title = f"imported{ESCAPES}"
+    assert from_json(to_json(conversation)).title == "imported"
+
+    with SqliteStore.in_memory() as store:
+        store.save(conversation)
+        store.rename(conversation.id, f"re{ESCAPES}named")
+        (summary,) = store.summaries()
+        assert summary.title == "renamed"
+
+
+async def test_notifications_lose_control_characters(isolated_home) -> None:
+    from poe_tui.config import Settings
+    from poe_tui.ui.app import PoeApp
+
+    app = PoeApp(base_url="http://127.0.0.1:9", api_key=None, settings=Settings())
+    async with app.run_test() as pilot:
+        app.screen.notify(f"file{ESCAPES}.png saved", title=f"Sa{ESCAPES}ve", markup=False)
+        await pilot.pause()
+        assert any((n.message, n.title) == ("file.png saved", "Save") for n in app._notifications)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from poe_tui.core.errors import ProtocolError
+from poe_tui.core.text import strip_terminal_controls
 
 ParameterKind = Literal["number", "boolean", "string", "enum"]
 JsonValue = Any
@@ -229,6 +230,11 @@ def _schema_kind(schema: _Reader) -> ParameterKind:
     raise ProtocolError(f"{schema.where}: unknown parameter type {kind!r}")
 
 
+def _shown(name: str | None) -> str:
+    """A name shown in tables and headers: one line, no control characters."""
+    return " ".join(strip_terminal_controls(name or "").split())
+
+
 def _bound(value: Any) -> float | None:
     """A schema's minimum or maximum; none when it is no usable number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -271,6 +277,8 @@ def parse_model(data: Any) -> ModelInfo:
     model_id = reader.opt_str("id")
     if not model_id:
         raise ProtocolError(f"{where}: missing 'id'")
+    if strip_terminal_controls(model_id) != model_id:  # it is sent back as is: no cleaning
+        raise ProtocolError(f"{where}: 'id' holds control characters")
     arch = reader.opt_obj("architecture") or _Reader({}, f"{where}.architecture")
     window = reader.opt_obj("context_window")
     meta = reader.opt_obj("metadata") or _Reader({}, f"{where}.metadata")
@@ -281,8 +289,8 @@ def parse_model(data: Any) -> ModelInfo:
     context_length = window.opt_int("context_length") if window else None
     return ModelInfo(
         id=model_id,
-        display_name=meta.opt_str("display_name") or model_id,
-        owned_by=reader.opt_str("owned_by") or "",
+        display_name=_shown(meta.opt_str("display_name")) or model_id,
+        owned_by=_shown(reader.opt_str("owned_by")),
         description=reader.opt_str("description") or "",
         created_ms=reader.opt_int("created"),
         input_modalities=arch.str_list("input_modalities"),

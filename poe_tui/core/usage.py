@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from poe_tui.core.errors import ProtocolError
+from poe_tui.core.text import strip_terminal_controls
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,9 @@ def _int(data: Mapping[str, Any], key: str, where: str, *, required: bool) -> in
 
 
 def _str(data: Mapping[str, Any], key: str) -> str | None:
+    """A text field, without control characters: these names end up on screen."""
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return strip_terminal_controls(value) if isinstance(value, str) else None
 
 
 def parse_balance(body: Any) -> Balance:
@@ -105,8 +107,8 @@ def parse_points_entry(data: Any, index: int) -> PointsEntry:
     where = f"points history entry {index}"
     if not isinstance(data, Mapping):
         raise ProtocolError(f"{where}: expected an object")
-    query_id = _str(data, "query_id")
-    if not query_id:
+    query_id = data.get("query_id")  # sent back as a cursor: as it came
+    if not isinstance(query_id, str) or not query_id:
         raise ProtocolError(f"{where}: missing 'query_id'")
     created = _int(data, "creation_time", where, required=True)
     cost = _int(data, "cost_points", where, required=True)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import HelpPanel
@@ -24,6 +25,7 @@ from poe_tui.config import ConfigError, Settings, update_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.models import ModelInfo
+from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import SqliteStore
 from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
@@ -322,6 +324,29 @@ class PoeApp(App[None]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification, without terminal control characters.
+
+        Notifications quote text from outside (file names, conversation titles, server
+        errors), and Textual hands control characters to the terminal as they are.
+        Every `notify` of a widget or screen comes through here.
+        """
+        super().notify(
+            strip_terminal_controls(message),
+            title=strip_terminal_controls(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def _fatal_error(self) -> None:
         """Textual's crash report, minus the local variables of each frame.
