@@ -18,8 +18,6 @@ from test_e2e_tmux import Tmux, require_tmux, sidebar_balance, wait_exit, wait_f
 
 from poe_tui.fakepoe import FakePoeServer
 
-pytestmark = pytest.mark.tmux
-
 SECRET = "sk-poe-LEAKTEST-7f3a9c21e5b84d06"
 # Pieces of the key, so a key wrapped over two lines of a report is still caught.
 FRAGMENTS = (SECRET, SECRET[:14], SECRET[-14:])
@@ -84,6 +82,7 @@ def tmux_with_key(tmp_path: Path, keyed_server: FakePoeServer) -> Iterator[Tmux]
         session.kill()
 
 
+@pytest.mark.tmux
 def test_a_session_with_a_key_leaves_it_nowhere(tmux_with_key: Tmux, tmp_path: Path) -> None:
     tmux = tmux_with_key
     data_dir = Path(tmux.env["POE_TUI_DATA_DIR"])
