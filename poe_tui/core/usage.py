@@ -70,13 +70,8 @@ def _str(data: Mapping[str, Any], key: str) -> str | None:
     return strip_terminal_controls(value) if isinstance(value, str) else None
 
 
-def parse_balance(body: Any) -> Balance:
-    if not isinstance(body, Mapping):
-        raise ProtocolError("The balance reply should be a JSON object.")
-    where = "balance"
-    points = _int(body, "current_point_balance", where, required=True)
-    assert points is not None
-    known = {
+BALANCE_KEYS = frozenset(
+    {
         "current_point_balance",
         "plan_points_balance",
         "addon_point_balance",
@@ -85,6 +80,15 @@ def parse_balance(body: Any) -> Balance:
         "next_monthly_grant_time",
         "next_monthly_grant_amount",
     }
+)
+
+
+def parse_balance(body: Any) -> Balance:
+    if not isinstance(body, Mapping):
+        raise ProtocolError("The balance reply should be a JSON object.")
+    where = "balance"
+    points = _int(body, "current_point_balance", where, required=True)
+    assert points is not None
     return Balance(
         current_point_balance=points,
         plan_points_balance=_int(body, "plan_points_balance", where, required=False),
@@ -93,7 +97,7 @@ def parse_balance(body: Any) -> Balance:
         next_daily_grant_time_us=_int(body, "next_daily_grant_time", where, required=False),
         next_monthly_grant_time_us=_int(body, "next_monthly_grant_time", where, required=False),
         next_monthly_grant_amount=_int(body, "next_monthly_grant_amount", where, required=False),
-        extra={k: v for k, v in body.items() if k not in known},
+        extra={k: v for k, v in body.items() if k not in BALANCE_KEYS},
     )
 
 
