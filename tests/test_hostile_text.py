@@ -168,3 +168,16 @@ async def test_notifications_lose_control_characters(isolated_home) -> None:
         app.screen.notify(f"file{ESCAPES}.png saved", title=f"Sa{ESCAPES}ve", markup=False)
         await pilot.pause()
         assert any((n.message, n.title) == ("file.png saved", "Save") for n in app._notifications)
+
+
+def test_parameter_names_and_choices_are_shown_clean() -> None:
+    """Parameters are written by each bot's author (private bots too)."""
+    from poe_tui.core.models import parse_parameter
+    from poe_tui.ui.widgets.parameter_form import label_text, plain
+
+    parameter = parse_parameter(
+        {"name": f"eff{ESCAPES}ort", "schema": {"enum": [f"hi{ESCAPES}gh"]}}, "test"
+    )
+    assert label_text(parameter) == "effort"
+    assert plain(parameter.choices[0]) == "high"
+    assert parameter.choices[0] == f"hi{ESCAPES}gh"  # the value sent back is untouched
