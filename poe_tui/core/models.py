@@ -152,9 +152,8 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "a number")
-        if isinstance(value, float) and not math.isfinite(
-            value
-        ):  # Python's JSON reads NaN and Infinity
+        # Python's JSON reads NaN and Infinity, which no count can be.
+        if isinstance(value, float) and not math.isfinite(value):
             raise self._fail(key, "a finite number")
         return int(value)
 

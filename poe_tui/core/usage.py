@@ -57,9 +57,8 @@ def _int(data: Mapping[str, Any], key: str, where: str, *, required: bool) -> in
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(f"{where}: '{key}' should be a number, got {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(
-        value
-    ):  # Python's JSON reads NaN and Infinity
+    # Python's JSON reads NaN and Infinity, which no count can be.
+    if isinstance(value, float) and not math.isfinite(value):
         raise ProtocolError(f"{where}: '{key}' should be a finite number, got {value}")
     return int(value)
 
