@@ -385,11 +385,13 @@ def cmd_import(args: argparse.Namespace) -> None:
 def cmd_app(args: argparse.Namespace) -> None:
     from poe_tui.ui.launch import run_app
 
-    run_app(
+    status = run_app(
         demo=getattr(args, "demo", False),
         base_url=getattr(args, "base_url", None),
         resume=getattr(args, "resume", None),
     )
+    if status:  # a crash: the report is on the screen already; scripts see the failure
+        raise CommandError("the app stopped on an unexpected error (see the report above).", 70)
 
 
 HANDLERS: dict[str | None, Callable[[argparse.Namespace], None]] = {

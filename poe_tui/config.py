@@ -112,6 +112,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8).") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
 
@@ -209,8 +211,11 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
 def load_settings(path: Path | None = None) -> Settings:
     """Settings from the config file, or the defaults when there is none."""
     path = path or config_path()
-    if not path.exists():
-        return Settings()
+    try:
+        if not path.exists():
+            return Settings()
+    except OSError as exc:  # e.g. a config folder we may not look into
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
     return parse_settings(path, _read_toml(path))
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from poe_tui.config import ConfigError, Settings, load_settings
+from poe_tui.config import ConfigError, Settings, config_path, load_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.secrets import FoundKey, KeySource, find_key
@@ -48,12 +48,27 @@ class Connection:
         return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts)
 
 
-def load_settings_or_default() -> tuple[Settings, str | None]:
-    """Settings, or the defaults plus the reason when the config file is broken."""
+def load_settings_or_default(*, keep_aside: bool = False) -> tuple[Settings, str | None]:
+    """Settings, or the defaults plus the reason when the config file is broken.
+
+    With `keep_aside` (the app, which saves preferences such as the theme), a broken
+    file is first moved to `config.toml.corrupt-<timestamp>`: the next save then writes
+    a fresh file instead of failing every time, and what the user wrote is kept.
+    """
+    path = config_path()
     try:
-        return load_settings(), None
+        return load_settings(path), None
     except ConfigError as exc:
-        return Settings(), str(exc)
+        problem = str(exc)
+    if not keep_aside:
+        return Settings(), problem
+    from poe_tui.store.opening import quarantine
+
+    try:
+        kept = quarantine(path, "corrupt")
+    except OSError as exc:
+        return Settings(), f"{problem} It could not be moved aside ({exc.strerror})."
+    return Settings(), f"{problem} It was kept as {kept} (nothing was deleted)."
 
 
 def resolve_base_url(flag: str | None, settings: Settings) -> str:

@@ -19,7 +19,7 @@ from poe_tui.core import anthropic_chat, native, openai_chat
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.errors import (
     AuthenticationError,
-    ProtocolError,
+    decode_json,
     error_from_response,
 )
 from poe_tui.core.events import StreamEvent
@@ -147,10 +147,7 @@ class PoeClient:
         self.server_clock.observe(response.headers.get("date"), sent_at, time.time())
         if response.status_code >= 400:
             raise error_from_response(response.status_code, response.content, response.headers)
-        try:
-            return response.json()
-        except ValueError:
-            raise ProtocolError(f"{path} did not return JSON.") from None
+        return decode_json(path, response.content)
 
     # --- catalogue and account ------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.messages import ChatMessage
+from poe_tui.core.text import strip_terminal_controls
 
 TITLE_LENGTH = 48
 
@@ -138,7 +139,12 @@ class Conversation:
 
 
 def make_title(prompt: str) -> str:
-    """A title from the first prompt: its first line, shortened on a word boundary."""
+    """A title from the first prompt: its first line, shortened on a word boundary.
+
+    Without control characters: a title is shown in many places (list, prompts,
+    notifications), and a pasted prompt may carry escape sequences.
+    """
+    prompt = strip_terminal_controls(prompt)
     first_line = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
     text = " ".join(first_line.split()) or "New conversation"
     if len(text) <= TITLE_LENGTH:

@@ -300,7 +300,8 @@ def error_from_body(
     code = obj.get("code")
     cls = _pick_class(status, error_type, code)
     raw_message = obj.get("message")
-    message = raw_message.strip() if isinstance(raw_message, str) and raw_message.strip() else ""
+    # Cleaned before the emptiness check: a message of escape codes alone says nothing.
+    message = strip_terminal_controls(raw_message).strip() if isinstance(raw_message, str) else ""
     if not message:
         message = _DEFAULT_MESSAGES.get(cls, f"Unexpected reply (HTTP {status}).")
     kwargs: dict[str, Any] = {
@@ -322,7 +323,7 @@ def error_from_response(
     """Build the typed error for a non-2xx HTTP response."""
     try:
         body: Any = json.loads(content.decode("utf-8", errors="replace")) if content else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
         text = content.decode("utf-8", errors="replace").strip()
         body = {"error": {"message": text[:300]}} if text else None
     return error_from_body(
@@ -332,3 +333,11 @@ def error_from_response(
         # Poe's OpenAI route names it x-request-id; Anthropic's shape uses request-id.
         request_id=headers.get("x-request-id") or headers.get("request-id"),
     )
+
+
+def decode_json(path: str, content: bytes) -> Any:
+    """A success body as JSON; anything else (not JSON, nested too deep) is a ProtocolError."""
+    try:
+        return json.loads(content)
+    except (ValueError, RecursionError):
+        raise ProtocolError(f"{path} did not return JSON.") from None

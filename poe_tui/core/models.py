@@ -7,12 +7,14 @@ model and field, rather than a bare KeyError deep in the UI.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from poe_tui.core.errors import ProtocolError
+from poe_tui.core.text import strip_terminal_controls
 
 ParameterKind = Literal["number", "boolean", "string", "enum"]
 JsonValue = Any
@@ -150,6 +152,9 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "a number")
+        # Python's JSON reads NaN and Infinity, which no count can be.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._fail(key, "a finite number")
         return int(value)
 
     def opt_obj(self, key: str) -> _Reader | None:
@@ -224,6 +229,22 @@ def _schema_kind(schema: _Reader) -> ParameterKind:
     raise ProtocolError(f"{schema.where}: unknown parameter type {kind!r}")
 
 
+def _shown(name: str | None) -> str:
+    """A name shown in tables and headers: one line, no control characters."""
+    return " ".join(strip_terminal_controls(name or "").split())
+
+
+def _bound(value: Any) -> float | None:
+    """A schema's minimum or maximum; none when it is no usable number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        bound = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return bound if math.isfinite(bound) else None
+
+
 def parse_parameter(data: Any, where: str) -> Parameter:
     reader = _Reader(data, where)
     name = reader.opt_str("name")
@@ -239,8 +260,8 @@ def parse_parameter(data: Any, where: str) -> Parameter:
         default=reader.data.get("default_value"),
         has_default="default_value" in reader.data,
         description=reader.opt_str("description"),
-        minimum=float(minimum) if isinstance(minimum, int | float) else None,
-        maximum=float(maximum) if isinstance(maximum, int | float) else None,
+        minimum=_bound(minimum),
+        maximum=_bound(maximum),
         choices=tuple(schema.data.get("enum") or ()),
         schema=dict(schema.data),
     )
@@ -255,6 +276,8 @@ def parse_model(data: Any) -> ModelInfo:
     model_id = reader.opt_str("id")
     if not model_id:
         raise ProtocolError(f"{where}: missing 'id'")
+    if strip_terminal_controls(model_id) != model_id:  # it is sent back as is: no cleaning
+        raise ProtocolError(f"{where}: 'id' holds control characters")
     arch = reader.opt_obj("architecture") or _Reader({}, f"{where}.architecture")
     window = reader.opt_obj("context_window")
     meta = reader.opt_obj("metadata") or _Reader({}, f"{where}.metadata")
@@ -265,8 +288,8 @@ def parse_model(data: Any) -> ModelInfo:
     context_length = window.opt_int("context_length") if window else None
     return ModelInfo(
         id=model_id,
-        display_name=meta.opt_str("display_name") or model_id,
-        owned_by=reader.opt_str("owned_by") or "",
+        display_name=_shown(meta.opt_str("display_name")) or model_id,
+        owned_by=_shown(reader.opt_str("owned_by")),
         description=reader.opt_str("description") or "",
         created_ms=reader.opt_int("created"),
         input_modalities=arch.str_list("input_modalities"),

@@ -141,7 +141,9 @@ def guess_scalar(text: str) -> Any:
         value = json.loads(text)
     except ValueError:
         return text
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value  # math.isfinite() overflows on a huge int
+    if isinstance(value, float) and math.isfinite(value):
         return value
     return text
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from poe_tui.core.errors import ProtocolError
+from poe_tui.core.text import strip_terminal_controls
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,21 +57,20 @@ def _int(data: Mapping[str, Any], key: str, where: str, *, required: bool) -> in
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ProtocolError(f"{where}: '{key}' should be a number, got {type(value).__name__}")
+    # Python's JSON reads NaN and Infinity, which no count can be.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ProtocolError(f"{where}: '{key}' should be a finite number, got {value}")
     return int(value)
 
 
 def _str(data: Mapping[str, Any], key: str) -> str | None:
+    """A text field, without control characters: these names end up on screen."""
     value = data.get(key)
-    return value if isinstance(value, str) else None
+    return strip_terminal_controls(value) if isinstance(value, str) else None
 
 
-def parse_balance(body: Any) -> Balance:
-    if not isinstance(body, Mapping):
-        raise ProtocolError("The balance reply should be a JSON object.")
-    where = "balance"
-    points = _int(body, "current_point_balance", where, required=True)
-    assert points is not None
-    known = {
+BALANCE_KEYS = frozenset(
+    {
         "current_point_balance",
         "plan_points_balance",
         "addon_point_balance",
@@ -78,6 +79,15 @@ def parse_balance(body: Any) -> Balance:
         "next_monthly_grant_time",
         "next_monthly_grant_amount",
     }
+)
+
+
+def parse_balance(body: Any) -> Balance:
+    if not isinstance(body, Mapping):
+        raise ProtocolError("The balance reply should be a JSON object.")
+    where = "balance"
+    points = _int(body, "current_point_balance", where, required=True)
+    assert points is not None
     return Balance(
         current_point_balance=points,
         plan_points_balance=_int(body, "plan_points_balance", where, required=False),
@@ -86,7 +96,7 @@ def parse_balance(body: Any) -> Balance:
         next_daily_grant_time_us=_int(body, "next_daily_grant_time", where, required=False),
         next_monthly_grant_time_us=_int(body, "next_monthly_grant_time", where, required=False),
         next_monthly_grant_amount=_int(body, "next_monthly_grant_amount", where, required=False),
-        extra={k: v for k, v in body.items() if k not in known},
+        extra={k: v for k, v in body.items() if k not in BALANCE_KEYS},
     )
 
 
@@ -100,8 +110,8 @@ def parse_points_entry(data: Any, index: int) -> PointsEntry:
     where = f"points history entry {index}"
     if not isinstance(data, Mapping):
         raise ProtocolError(f"{where}: expected an object")
-    query_id = _str(data, "query_id")
-    if not query_id:
+    query_id = data.get("query_id")  # sent back as a cursor: as it came
+    if not isinstance(query_id, str) or not query_id:
         raise ProtocolError(f"{where}: missing 'query_id'")
     created = _int(data, "creation_time", where, required=True)
     cost = _int(data, "cost_points", where, required=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
+from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store.errors import BadExportFile
 
 FORMAT = "poe-tui/1"
@@ -138,7 +139,7 @@ def from_json(text: str) -> Conversation:
     _check_unique(messages)
     return Conversation(
         bot=_field(data, "bot", _text, ""),
-        title=_field(data, "title", _text, ""),
+        title=" ".join(strip_terminal_controls(_field(data, "title", _text, "")).split()),
         id=_field(data, "id", _text, ""),
         messages=messages,
         created_at=_field(data, "created_at", _number, ""),

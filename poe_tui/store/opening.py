@@ -65,7 +65,9 @@ def _in_memory(problem: str) -> tuple[SqliteStore, str]:
 
 
 def quarantine(path: Path, label: str) -> Path:
-    """Move the database and its sidecar files aside under one new name; returns it.
+    """Move a file (a database with its sidecar files) aside under one new name.
+
+    Used for a broken config file too: it is kept, never deleted. Returns the new name.
 
     The -wal file keeps its suffix on the new name, so SQLite still finds the committed
     pages in it when someone opens the kept copy.

@@ -29,6 +29,7 @@ from types import TracebackType
 from typing import Any
 
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
+from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import queries as q
 from poe_tui.store.blobs import BlobDir
 from poe_tui.store.errors import AlreadyExists, AmbiguousId, NotFound, StoreBusy, StoreError
@@ -460,7 +461,7 @@ class SqliteStore:
     # --- conversations ------------------------------------------------------------------
 
     def rename(self, conversation_id: str, title: str) -> None:
-        title = " ".join(title.split())
+        title = " ".join(strip_terminal_controls(title).split())
         if not title:
             raise StoreError("A title cannot be empty.")
         self._update_conversation(conversation_id, "title = ?, titled = 1", (title,))

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import HelpPanel
@@ -24,6 +25,7 @@ from poe_tui.config import ConfigError, Settings, update_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.models import ModelInfo
+from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import SqliteStore
 from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
@@ -333,6 +335,48 @@ class PoeApp(App[None]):
     async def on_unmount(self) -> None:
         if self._client is not None:
             await self._client.aclose()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Textual's notification, without terminal control characters.
+
+        Notifications quote text from outside (file names, conversation titles, server
+        errors), and Textual hands control characters to the terminal as they are.
+        Every `notify` of a widget or screen comes through here.
+        """
+        super().notify(
+            strip_terminal_controls(message),
+            title=strip_terminal_controls(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report, minus the local variables of each frame.
+
+        Textual (8.2, `App._fatal_error`) prints every frame's locals, and a local may
+        hold the raw key: a header being built, a key being typed. `ApiKey` hides
+        itself, a plain string cannot. The report goes to the terminal, and from there
+        into bug reports; the code and the error are enough to debug with.
+        """
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     def _ask_for_key(self) -> None:
         from poe_tui.ui.screens.key_setup import KeySetupScreen

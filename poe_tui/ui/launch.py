@@ -12,18 +12,19 @@ from poe_tui.secrets import BadKeyText, FoundKey, KeySource, find_key
 from poe_tui.store import SqliteStore
 
 
-def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> None:
+def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> int:
     """Run the app until the user quits; `demo` talks to a built-in local Poe server;
-    `resume` opens a saved conversation (an id prefix, or "latest")."""
+    `resume` opens a saved conversation (an id prefix, or "latest"). Returns the app's
+    exit status: 0, or 1 after a crash (Textual has printed the report)."""
     from poe_tui.ui.app import PoeApp
 
-    settings, config_problem = load_settings_or_default()
+    settings, config_problem = load_settings_or_default(keep_aside=True)
     if demo:
         from poe_tui.fakepoe import FakePoeServer
 
         # The server lives exactly as long as the app (it runs on its own thread).
         with FakePoeServer() as server:
-            PoeApp(
+            app = PoeApp(
                 base_url=server.base_url,
                 api_key=ApiKey(DEMO_KEY),
                 settings=replace(settings, default_bot=DEMO_BOT),
@@ -32,11 +33,12 @@ def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> None
                 config_path=config_path(),
                 config_problem=config_problem,
                 resume=resume,
-            ).run()
-        return
+            )
+            app.run()
+        return app.return_code or 0
     found = find_key_or_problem()
     store, store_problem = open_store()
-    PoeApp(
+    app = PoeApp(
         base_url=resolve_base_url(base_url, settings),
         api_key=found.key,
         settings=settings,
@@ -46,7 +48,9 @@ def run_app(demo: bool, base_url: str | None, resume: str | None = None) -> None
         config_problem=config_problem,
         store_problem=store_problem,
         resume=resume,
-    ).run()
+    )
+    app.run()
+    return app.return_code or 0
 
 
 def find_key_or_problem() -> FoundKey:

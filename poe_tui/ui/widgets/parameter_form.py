@@ -39,16 +39,18 @@ def range_text(parameter: Parameter) -> str:
 
 
 def plain(value: object) -> str:
+    """A value as shown; choices come from the bot's author, so no control characters."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bool):
         return "on" if value else "off"
-    return "none" if value is None else str(value)
+    return "none" if value is None else strip_terminal_controls(str(value))
 
 
 def label_text(parameter: Parameter) -> str:
     limits = range_text(parameter) if parameter.kind == "number" else ""
-    return f"{parameter.name} ({limits})" if limits else parameter.name
+    name = strip_terminal_controls(parameter.name)
+    return f"{name} ({limits})" if limits else name
 
 
 def make_tooltip(parameter: Parameter) -> Content | None:
