@@ -24,6 +24,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 OPENAI_VERSION = "2020-10-01"
 FAIL_HEADER = "x-fakepoe-fail"
+NATIVE_ERROR_HEADER = "x-fakepoe-native-error"  # native route: the failure as an event
 
 
 @dataclass(frozen=True)
