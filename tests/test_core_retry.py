@@ -419,3 +419,21 @@ async def test_every_request_of_a_client_shares_the_limiter(fake_poe: FakePoeSer
         later = await collect(client, Transport.NATIVE)  # 4: a minute after the first
     assert echoed(events) and echoed(later)
     assert later[0] == Throttled(60.0) and sleep.delays == [60.0]
+
+
+# --- poe-tui ask ------------------------------------------------------------------------
+
+
+async def test_ask_says_retrying_on_stderr_only(
+    fake_poe: FakePoeServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from poe_tui.commands.ask import run_ask
+
+    _, headers = fault(503, 1, **{"x-fakepoe-retry-after": "3"})
+    async with client_for(fake_poe, headers) as client:
+        await run_ask(client, "echo", "hello there", stream=True, transport=Transport.OPENAI)
+    out, err = capsys.readouterr()
+    assert out.startswith(ECHO) and "Retrying" not in out
+    assert err == (
+        "poe-tui: Retrying in 3 s (attempt 2 of 4): Server error (HTTP 503) · Ctrl-C cancels\n"
+    )

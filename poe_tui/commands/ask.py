@@ -27,16 +27,19 @@ from poe_tui.core.events import (
     Done,
     FileOutput,
     ReplaceResponse,
+    Retrying,
     StreamEvent,
     StreamFailed,
     SuggestedReply,
     TextDelta,
     ThinkingDelta,
+    Throttled,
     Usage,
 )
 from poe_tui.core.files import LocalFile
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.parameters import guess_parameters, validate_parameters
+from poe_tui.core.retry import wait_notice
 from poe_tui.core.transport import Transport
 from poe_tui.store import SqliteStore
 
@@ -118,6 +121,12 @@ class ReplyPrinter:
             self.err.write((RESET if self.err.isatty() else "") + "\n")
             self.err.flush()
             self.thinking_open = False
+
+    def wait(self, wait: Retrying | Throttled) -> None:
+        """An automatic retry or limiter wait: said on stderr, stdout stays the reply."""
+        self._end_thinking()
+        self.err.write(f"poe-tui: {wait_notice(wait, wait.delay)} · Ctrl-C cancels\n")
+        self.err.flush()
 
     def file(self, name: str, url: str) -> None:
         self.newline()
@@ -248,6 +257,8 @@ async def _ask(
                 printer.suggestions.append(text)
             case FileOutput(url=url, name=name):
                 printer.file(name, url)
+            case Retrying() | Throttled():
+                printer.wait(event)
             case StreamFailed(error):
                 printer.newline()
                 raise error

@@ -14,6 +14,7 @@ by making requests wait for a free slot instead of collecting 429s.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections import deque
@@ -172,6 +173,17 @@ async def _close(events: AsyncIterator[StreamEvent]) -> None:
     close = getattr(events, "aclose", None)
     if close is not None:
         await close()
+
+
+def wait_notice(wait: Retrying | Throttled, seconds_left: float) -> str:
+    """What a person reads during the wait, e.g. `Retrying in 4 s (attempt 2 of 4):
+    Server error (HTTP 503)`; `seconds_left` counts down from `wait.delay`."""
+    seconds = max(1, math.ceil(seconds_left))
+    if isinstance(wait, Throttled):
+        return f"Waiting {seconds} s: over {POE_REQUESTS_PER_MINUTE} requests a minute"
+    error = wait.error
+    reason = f"{error.title} (HTTP {error.status})" if error.status else error.title
+    return f"Retrying in {seconds} s (attempt {wait.attempt} of {wait.max_attempts}): {reason}"
 
 
 class Retrier:

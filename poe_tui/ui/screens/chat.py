@@ -41,11 +41,13 @@ from poe_tui.core.events import (
     FileOutput,
     Meta,
     ReplaceResponse,
+    Retrying,
     StreamEvent,
     StreamFailed,
     SuggestedReply,
     TextDelta,
     ThinkingDelta,
+    Throttled,
     Usage,
 )
 from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
@@ -95,6 +97,7 @@ class ReplyJob:
     continuing: bool = False  # carry on the reply's existing text instead of a new one
     worker: Worker[None] | None = None
     failure: PoeError | None = None  # what ended the stream, when it failed
+    waiting: bool = False  # a retry notice is counting down under the reply
 
 
 def apply_event(reply: Message, event: StreamEvent) -> None:
@@ -504,6 +507,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 reply.bot, history, transport=job.transport, parameters=job.parameters
             )
             async for event in stream:
+                await self._show_wait(job, event)
                 apply_event(reply, event)
                 if isinstance(event, StreamFailed):
                     job.failure = event.error
@@ -513,6 +517,16 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
             raise
+
+    async def _show_wait(self, job: ReplyJob, event: StreamEvent) -> None:
+        """A retry or limiter wait counts down under the reply until the next event."""
+        wait = event if isinstance(event, Retrying | Throttled) else None
+        if wait is None and not job.waiting:
+            return
+        job.waiting = wait is not None
+        view = self.query_one(ConversationView).view_for(job.reply)
+        if view is not None:
+            await view.show_wait(wait)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job = self.job
