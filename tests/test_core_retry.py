@@ -424,14 +424,15 @@ async def test_every_request_of_a_client_shares_the_limiter(fake_poe: FakePoeSer
 # --- poe-tui ask ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("stream", [True, False])
 async def test_ask_says_retrying_on_stderr_only(
-    fake_poe: FakePoeServer, capsys: pytest.CaptureFixture[str]
+    fake_poe: FakePoeServer, capsys: pytest.CaptureFixture[str], stream: bool
 ) -> None:
     from poe_tui.commands.ask import run_ask
 
     _, headers = fault(503, 1, **{"x-fakepoe-retry-after": "3"})
     async with client_for(fake_poe, headers) as client:
-        await run_ask(client, "echo", "hello there", stream=True, transport=Transport.OPENAI)
+        await run_ask(client, "echo", "hello there", stream=stream, transport=Transport.OPENAI)
     out, err = capsys.readouterr()
     assert out.startswith(ECHO) and "Retrying" not in out
     assert err == (

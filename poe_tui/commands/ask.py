@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -240,7 +240,7 @@ async def _ask(
 ) -> None:
     printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
     if not stream:
-        events = _whole_reply(client, bot, messages, parameters, transport)
+        events = _whole_reply(client, bot, messages, parameters, transport, printer.wait)
     else:
         events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
     async for event in events:
@@ -272,11 +272,14 @@ async def _whole_reply(
     messages: list[ChatMessage],
     parameters: dict[str, Any],
     transport: Transport,
+    on_wait: Callable[[Retrying | Throttled], None],
 ) -> AsyncIterator[StreamEvent]:
     """The `--no-stream` reply as the events a stream would have given, so both paths
     print and record alike."""
     try:
-        reply = await client.chat(bot, messages, parameters=parameters, transport=transport)
+        reply = await client.chat(
+            bot, messages, parameters=parameters, transport=transport, on_wait=on_wait
+        )
     except PoeError as error:
         yield StreamFailed(error)
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -23,7 +23,7 @@ from poe_tui.core.errors import (
     ProtocolError,
     error_from_response,
 )
-from poe_tui.core.events import StreamEvent
+from poe_tui.core.events import Retrying, StreamEvent, Throttled
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.core.network import network_error
@@ -243,14 +243,16 @@ class PoeClient:
         parameters: Mapping[str, Any] | None = None,
         transport: Transport = Transport.OPENAI,
         attachments: Sequence[Attachment] = (),
+        on_wait: Callable[[Retrying | Throttled], None] | None = None,
     ) -> ChatReply:
         """The whole reply at once (raises PoeError on failure; transient failures are
-        retried first, as nothing was shown yet)."""
+        retried first, as nothing was shown yet, and `on_wait` hears of each wait)."""
         complete = {
             Transport.NATIVE: native.complete,
             Transport.OPENAI: openai_chat.complete,
             Transport.ANTHROPIC: anthropic_chat.complete,
         }[transport]
         return await self.retrier.call(
-            lambda: complete(self, bot, messages, parameters=parameters, attachments=attachments)
+            lambda: complete(self, bot, messages, parameters=parameters, attachments=attachments),
+            on_wait,
         )

@@ -205,17 +205,24 @@ class Retrier:
     def budget(self) -> RetryBudget:
         return RetryBudget(self.policy, self.uniform)
 
-    async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """`await attempt()` until it succeeds or a failure is final (then raised)."""
+    async def call(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        on_wait: Callable[[Retrying | Throttled], None] | None = None,
+    ) -> T:
+        """`await attempt()` until it succeeds or a failure is final (then raised);
+        `on_wait` hears of each wait first, as a stream's events would say it."""
         budget = self.budget()
         while True:
-            await self._throttle()
+            await self._throttle(on_wait)
             try:
                 return await attempt()
             except PoeError as exc:
                 delay = budget.next_delay(exc)
                 if delay is None:
                     raise
+                if on_wait is not None:
+                    on_wait(Retrying(budget.attempt, self.policy.max_attempts, delay, exc))
             await self.sleep(delay)
 
     async def stream(
@@ -250,7 +257,9 @@ class Retrier:
             yield Retrying(budget.attempt, self.policy.max_attempts, delay, failed.error)
             await self.sleep(delay)
 
-    async def _throttle(self) -> None:
+    async def _throttle(self, on_wait: Callable[[Throttled], None] | None = None) -> None:
         wait = self.limiter.reserve()
         if wait > 0:
+            if on_wait is not None:
+                on_wait(Throttled(wait))
             await self.sleep(wait)
