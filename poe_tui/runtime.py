@@ -46,7 +46,9 @@ class Connection:
 
     def client(self) -> PoeClient:
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
-        retry = RetryPolicy.for_app(demo=self.demo)
+        retry = RetryPolicy.for_app(
+            demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
+        )
         return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts, retry=retry)
 
 

@@ -343,6 +343,22 @@ def test_none_policy_never_retries() -> None:
     assert budget.next_delay(e.ServerError("x", status=503)) is None
 
 
+def test_settings_choose_the_attempts_and_the_budget(tmp_path: Path) -> None:
+    from poe_tui.config import ConfigError, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text("[api]\nretries = 0\nretry_max_wait = 15\n")
+    settings = load_settings(config)
+    policy = RetryPolicy.for_app(
+        demo=False, retries=settings.retries, max_wait=settings.retry_max_wait
+    )
+    assert policy.max_attempts == 1 and policy.max_total_wait == 15
+    assert RetryPolicy.for_app(demo=False).max_attempts == 4
+    config.write_text("[api]\nretries = -1\n")
+    with pytest.raises(ConfigError, match=r"api\.retries"):
+        load_settings(config)
+
+
 def test_parse_retry_after_reads_seconds_and_dates() -> None:
     now = 1_445_412_470.0
     assert e.parse_retry_after("5") == 5.0

@@ -89,7 +89,7 @@ class PoeClient:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         """`retry` defaults to none: a library call fails at once unless asked to retry
-        (the app and the commands pass `RetryPolicy()`). One `limiter` (500 requests a
+        (the app and the commands pass `RetryPolicy.for_app`). One `limiter` (500 requests a
         minute) covers every request of this client, whatever the policy."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key

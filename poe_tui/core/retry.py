@@ -19,7 +19,7 @@ import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TypeVar
 
@@ -81,9 +81,11 @@ class RetryPolicy:
         return cls(max_attempts=3, base_delay=1.0, max_delay=2.0, max_total_wait=5.0)
 
     @classmethod
-    def for_app(cls, *, demo: bool) -> RetryPolicy:
-        """What the app and the commands use."""
-        return cls.demo() if demo else cls()
+    def for_app(cls, *, demo: bool, retries: int = 3, max_wait: float = 60.0) -> RetryPolicy:
+        """What the app and the commands use: the settings' `retries` and
+        `retry_max_wait`, with short waits in demo mode."""
+        policy = cls.demo() if demo else cls(max_total_wait=max_wait)
+        return replace(policy, max_attempts=1 + max(0, retries))
 
     def backoff(self, retry: int, previous: float, uniform: Uniform) -> float:
         """The wait before retry number `retry` (1 = the first retry), without budget."""

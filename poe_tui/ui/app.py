@@ -292,7 +292,9 @@ class PoeApp(App[None]):
 
     def on_mount(self) -> None:
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
-        retry = RetryPolicy.for_app(demo=self.demo)
+        retry = RetryPolicy.for_app(
+            demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
+        )
         self._client = PoeClient(
             self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
         )
