@@ -47,7 +47,7 @@ def server_config(request: Request) -> ServerConfig:
     return config
 
 
-def _parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes) -> Any:
     if not raw:
         return None
     try:
@@ -117,7 +117,7 @@ async def begin(request: Request) -> Call:
         path=request.url.path,
         query=dict(request.query_params),
         headers={k.lower(): v for k, v in request.headers.items()},
-        body=_parse_json(raw),
+        body=parse_json(raw),
     )
     return Call(request, server_state(request).record(record), raw)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from poe_tui.fakepoe.common import FAIL_HEADER, NATIVE_ERROR_HEADER
+from poe_tui.fakepoe.common import FAIL_HEADER, NATIVE_ERROR_HEADER, parse_json
 from poe_tui.fakepoe.state import FakePoeState, RecordedRequest
 
 TIMES_HEADER = "x-fakepoe-fail-times"
@@ -67,10 +67,14 @@ class Faults:
         """Log the request like the routes do, start a stream and end it at once:
         uvicorn closes the socket, and the client loses the connection before any
         byte of the reply (an ASGI app cannot reset the socket itself)."""
-        while (await receive()).get("more_body", False):
-            pass
-        path = scope["path"]
-        self.state.record(RecordedRequest(scope["method"], path, {}, _headers(scope), None))
+        raw = b""
+        more = True
+        while more:
+            message = await receive()
+            raw += message.get("body", b"")
+            more = message.get("more_body", False)
+        method, path, headers = scope["method"], scope["path"], _headers(scope)
+        self.state.record(RecordedRequest(method, path, {}, headers, parse_json(raw)))
         start = [(b"content-type", b"text/event-stream; charset=utf-8")]
         await send({"type": "http.response.start", "status": 200, "headers": start})
 
