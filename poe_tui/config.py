@@ -64,6 +64,9 @@ class Settings:
     default_bot: str = DEFAULT_BOT
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
+    # Automatic retries of failures that may pass (0 turns them off) and their total wait.
+    retries: int = 3
+    retry_max_wait: float = 60.0
     theme: str = "textual-dark"
     show_sidebar: bool = True
     keybindings: dict[str, str] = field(default_factory=dict)
@@ -83,6 +86,8 @@ _LAYOUT: dict[str, dict[str, tuple[str, type | tuple[type, ...], str]]] = {
         "base_url": ("base_url", str, 'a URL such as "https://api.poe.com"'),
         "connect_timeout": ("connect_timeout", (int, float), "a number of seconds"),
         "read_timeout": ("read_timeout", (int, float), "a number of seconds"),
+        "retries": ("retries", int, "a whole number of retries, 0 for none"),
+        "retry_max_wait": ("retry_max_wait", (int, float), "a number of seconds"),
         "upload_url": ("upload_url", str, "the URL of Poe's file upload endpoint"),
     },
     "chat": {
@@ -194,6 +199,9 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
             field_name, expected, description = keys[key]
             _check(path, f"{table_name}.{key}", value, expected, description)
             values[field_name] = value
+    for key in ("retries", "retry_max_wait"):
+        if values.get(key, 0) < 0:
+            raise ConfigError(f"{path}: 'api.{key}' should not be negative.")
     if values.get("max_attachment_mb", 1) <= 0:
         raise ConfigError(
             f"{path}: 'chat.max_attachment_mb' should be a size in megabytes above 0."

@@ -11,6 +11,7 @@ from pathlib import Path
 from poe_tui.config import ConfigError, Settings, config_path, load_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
+from poe_tui.core.retry import RetryPolicy
 from poe_tui.secrets import FoundKey, KeySource, find_key
 
 BASE_URL_ENV = "POE_API_BASE"
@@ -45,7 +46,10 @@ class Connection:
 
     def client(self) -> PoeClient:
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
-        return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts)
+        retry = RetryPolicy.for_app(
+            demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
+        )
+        return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts, retry=retry)
 
 
 def load_settings_or_default(*, keep_aside: bool = False) -> tuple[Settings, str | None]:

@@ -551,6 +551,10 @@ def env(isolated_home: Path, fake_poe: FakePoeServer) -> dict[str, str]:
         POE_API_BASE=fake_poe.base_url,
         PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
     )
+    # The native failure bots allow a retry; these tests are about the final line, and
+    # automatic retries (with their waits) are tested in test_core_retry.py.
+    config = Path(environ["POE_TUI_CONFIG_DIR"]) / "config.toml"
+    config.write_text("[api]\nretries = 0\n", encoding="utf-8")
     return environ
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -27,16 +27,19 @@ from poe_tui.core.events import (
     Done,
     FileOutput,
     ReplaceResponse,
+    Retrying,
     StreamEvent,
     StreamFailed,
     SuggestedReply,
     TextDelta,
     ThinkingDelta,
+    Throttled,
     Usage,
 )
 from poe_tui.core.files import LocalFile
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.parameters import guess_parameters, validate_parameters
+from poe_tui.core.retry import wait_notice
 from poe_tui.core.transport import Transport
 from poe_tui.store import SqliteStore
 
@@ -118,6 +121,12 @@ class ReplyPrinter:
             self.err.write((RESET if self.err.isatty() else "") + "\n")
             self.err.flush()
             self.thinking_open = False
+
+    def wait(self, wait: Retrying | Throttled) -> None:
+        """An automatic retry or limiter wait: said on stderr, stdout stays the reply."""
+        self._end_thinking()
+        self.err.write(f"poe-tui: {wait_notice(wait, wait.delay)} · Ctrl-C cancels\n")
+        self.err.flush()
 
     def file(self, name: str, url: str) -> None:
         self.newline()
@@ -231,7 +240,7 @@ async def _ask(
 ) -> None:
     printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
     if not stream:
-        events = _whole_reply(client, bot, messages, parameters, transport)
+        events = _whole_reply(client, bot, messages, parameters, transport, printer.wait)
     else:
         events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
     async for event in events:
@@ -248,6 +257,8 @@ async def _ask(
                 printer.suggestions.append(text)
             case FileOutput(url=url, name=name):
                 printer.file(name, url)
+            case Retrying() | Throttled():
+                printer.wait(event)
             case StreamFailed(error):
                 printer.newline()
                 raise error
@@ -261,11 +272,14 @@ async def _whole_reply(
     messages: list[ChatMessage],
     parameters: dict[str, Any],
     transport: Transport,
+    on_wait: Callable[[Retrying | Throttled], None],
 ) -> AsyncIterator[StreamEvent]:
     """The `--no-stream` reply as the events a stream would have given, so both paths
     print and record alike."""
     try:
-        reply = await client.chat(bot, messages, parameters=parameters, transport=transport)
+        reply = await client.chat(
+            bot, messages, parameters=parameters, transport=transport, on_wait=on_wait
+        )
     except PoeError as error:
         yield StreamFailed(error)
         return

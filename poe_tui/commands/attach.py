@@ -21,7 +21,6 @@ from poe_tui.core.errors import PoeError
 from poe_tui.core.files import LocalFile, check_bot_takes, check_file, expand_path, format_size
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transport import Transport
-from poe_tui.core.uploads import Uploader
 from poe_tui.store import AttachmentRef, SqliteStore
 
 ANYWAY_FLAG = "--attach-anyway"
@@ -90,7 +89,7 @@ async def with_attachments(
     """The prompt with its files: uploaded (native) or inline (OpenAI, Anthropic)."""
     if not files:
         return messages
-    uploader = Uploader(client.http, client.require_key, upload_url)
+    uploader = client.uploader(upload_url)
     sender = FileSender(transport, uploader, "ask")
     meter = UploadMeter(files, sys.stderr)
     try:

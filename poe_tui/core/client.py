@@ -7,11 +7,12 @@ turn streams into the typed events of `poe_tui.core.events`.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import AsyncIterator, Generator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -22,13 +23,17 @@ from poe_tui.core.errors import (
     decode_json,
     error_from_response,
 )
-from poe_tui.core.events import StreamEvent
+from poe_tui.core.events import Retrying, StreamEvent, Throttled
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.core.network import network_error
+from poe_tui.core.retry import RequestLimiter, Retrier, RetryPolicy, Sleep
 from poe_tui.core.server_clock import ServerClock
 from poe_tui.core.transport import Transport
 from poe_tui.core.usage import Balance, PointsEntry, PointsPage, parse_balance, parse_points_page
+
+if TYPE_CHECKING:
+    from poe_tui.core.uploads import Uploader
 
 DEFAULT_BASE_URL = "https://api.poe.com"
 USER_AGENT = "poe-tui"
@@ -79,7 +84,13 @@ class PoeClient:
         base_url: str = DEFAULT_BASE_URL,
         timeouts: Timeouts | None = None,
         http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        limiter: RequestLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """`retry` defaults to none: a library call fails at once unless asked to retry
+        (the app and the commands pass `RetryPolicy.for_app`). One `limiter` (500 requests a
+        minute) covers every request of this client, whatever the policy."""
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeouts = timeouts or Timeouts()
@@ -87,6 +98,7 @@ class PoeClient:
         self._known_models: dict[str, ModelInfo] = {}
         # Poe's clock against ours, from the Date header (points-history matching).
         self.server_clock = ServerClock()
+        self.retrier = Retrier(retry, limiter=limiter, sleep=sleep)
         self.http = http or httpx.AsyncClient(
             timeout=self.timeouts.to_httpx(),
             headers={"User-Agent": USER_AGENT},
@@ -129,12 +141,23 @@ class PoeClient:
     def api_key_auth(self) -> XApiKeyAuth:
         return XApiKeyAuth(self._key())
 
+    def uploader(self, url: str) -> Uploader:
+        """An uploader to `url` sharing this client's connections, retries and limiter."""
+        from poe_tui.core.uploads import Uploader  # aiofiles: only once a file is sent
+
+        return Uploader(self.http, self.require_key, url, retrier=self.retrier)
+
     def known_model(self, bot: str) -> ModelInfo | None:
         """The bot's `/v1/models` entry if the list was fetched by this client."""
         return self._known_models.get(bot.strip().casefold())
 
     async def _get_json(
         self, path: str, *, params: Mapping[str, Any] | None = None, authed: bool = True
+    ) -> Any:
+        return await self.retrier.call(lambda: self._get_json_once(path, params, authed))
+
+    async def _get_json_once(
+        self, path: str, params: Mapping[str, Any] | None, authed: bool
     ) -> Any:
         auth = self.auth() if authed else None
         sent_at = time.time()
@@ -198,13 +221,16 @@ class PoeClient:
     ) -> AsyncIterator[StreamEvent]:
         """Stream a reply over the chosen API. Never raises PoeError: failures arrive
         as a final `StreamFailed` event. Parameters and attachments go with the last
-        user message."""
+        user message. A transient failure before any content is retried under the
+        client's policy, announced by a `Retrying` event; a full limiter by `Throttled`."""
         stream = {
             Transport.NATIVE: native.stream,
             Transport.OPENAI: openai_chat.stream,
             Transport.ANTHROPIC: anthropic_chat.stream,
         }[transport]
-        return stream(self, bot, messages, parameters=parameters, attachments=attachments)
+        return self.retrier.stream(
+            lambda: stream(self, bot, messages, parameters=parameters, attachments=attachments)
+        )
 
     async def chat(
         self,
@@ -214,11 +240,16 @@ class PoeClient:
         parameters: Mapping[str, Any] | None = None,
         transport: Transport = Transport.OPENAI,
         attachments: Sequence[Attachment] = (),
+        on_wait: Callable[[Retrying | Throttled], None] | None = None,
     ) -> ChatReply:
-        """The whole reply at once (raises PoeError on failure)."""
+        """The whole reply at once (raises PoeError on failure; transient failures are
+        retried first, as nothing was shown yet, and `on_wait` hears of each wait)."""
         complete = {
             Transport.NATIVE: native.complete,
             Transport.OPENAI: openai_chat.complete,
             Transport.ANTHROPIC: anthropic_chat.complete,
         }[transport]
-        return await complete(self, bot, messages, parameters=parameters, attachments=attachments)
+        return await self.retrier.call(
+            lambda: complete(self, bot, messages, parameters=parameters, attachments=attachments),
+            on_wait,
+        )

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from poe_tui.core.text import strip_terminal_controls
@@ -33,6 +36,7 @@ class PoeError(Exception):
         error_type: str | None = None,
         code: str | int | None = None,
         request_id: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         # The text often comes from a server or a bot: never let it drive a terminal.
         message = strip_terminal_controls(message)
@@ -43,6 +47,8 @@ class PoeError(Exception):
         self.error_type = error_type
         self.code = code
         self.request_id = request_id
+        # Seconds the server asked us to wait (Retry-After), on 429 and 503 mostly.
+        self.retry_after = retry_after
 
     @property
     def title(self) -> str:
@@ -141,8 +147,7 @@ class RateLimitError(PoeError):
     retryable = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after, **kw)
         if "hint" not in kw or kw["hint"] is None:
             self.hint = (
                 f"Wait {format_seconds(retry_after)} and try again."
@@ -198,15 +203,25 @@ def format_seconds(seconds: float | None) -> str:
     return f"{whole} s" if whole < 120 else f"{round(whole / 60)} min"
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Retry-After in seconds; HTTP dates are rare from Poe and ignored."""
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Retry-After in seconds from now: a number of seconds or an HTTP date."""
     if not value:
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
-        return None
+        return _seconds_until(value, time.time() if now is None else now)
     return seconds if seconds >= 0 else None
+
+
+def _seconds_until(http_date: str, now: float) -> float | None:
+    try:
+        moment = parsedate_to_datetime(http_date.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:  # RFC 9110 dates are GMT; a bare one is read so too
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, moment.timestamp() - now)
 
 
 _STATUS_CLASSES: dict[int, type[PoeError]] = {
@@ -312,7 +327,10 @@ def error_from_body(
     }
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
-    return cls(message, **kwargs)
+    error = cls(message, retry_after=retry_after, **kwargs)
+    if retry_after is not None and error.retryable:
+        error.hint = f"Wait {format_seconds(retry_after)} and try again."
+    return error
 
 
 def error_from_response(
@@ -326,13 +344,18 @@ def error_from_response(
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
         text = content.decode("utf-8", errors="replace").strip()
         body = {"error": {"message": text[:300]}} if text else None
-    return error_from_body(
+    error = error_from_body(
         status,
         body,
         retry_after=parse_retry_after(headers.get("retry-after")),
         # Poe's OpenAI route names it x-request-id; Anthropic's shape uses request-id.
         request_id=headers.get("x-request-id") or headers.get("request-id"),
     )
+    # The convention the openai and anthropic SDKs follow: the server may forbid a retry
+    # that the status alone would allow (it cannot force one the status rules out).
+    if headers.get("x-should-retry", "").strip().lower() == "false":
+        error.retryable = False
+    return error
 
 
 def decode_json(path: str, content: bytes) -> Any:

@@ -90,6 +90,25 @@ class StreamFailed:
     error: PoeError
 
 
+@dataclass(frozen=True, slots=True)
+class Retrying:
+    """Nothing reached the user yet and `error` is transient: attempt `attempt` of
+    `max_attempts` starts in `delay` seconds (cancel the stream to give up)."""
+
+    attempt: int
+    max_attempts: int
+    delay: float
+    error: PoeError
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    """The client-side limit (requests a minute per key) is full: the request goes
+    out in `delay` seconds."""
+
+    delay: float
+
+
 StreamEvent = (
     TextDelta
     | ReplaceResponse
@@ -101,4 +120,6 @@ StreamEvent = (
     | Usage
     | Done
     | StreamFailed
+    | Retrying
+    | Throttled
 )

@@ -1,8 +1,8 @@
 """Chat over the native Poe protocol, `POST {base}/bot/<Name>` (poe-api.md section 1).
 
 Unlike fastapi-poe's client, HTTP failures are reported by their status (it turns them
-all into "Error communicating with bot"), and nothing is retried behind the caller's
-back: a retry is the user's decision, guided by `PoeError.retryable`.
+all into "Error communicating with bot"). This module never retries: the caller's
+`core.retry` policy decides, guided by `PoeError.retryable` (the event's `allow_retry`).
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ from pathlib import Path
 import httpx
 
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.errors import AuthenticationError, PoeError, ProtocolError
+from poe_tui.core.errors import AuthenticationError, PoeError, ProtocolError, parse_retry_after
 from poe_tui.core.files import CHUNK, LocalFile, format_size, read_chunks
 from poe_tui.core.network import network_error
+from poe_tui.core.retry import TRANSIENT_STATUSES, Retrier
 from poe_tui.core.text import strip_terminal_controls
 
 DEFAULT_UPLOAD_URL = "https://www.quora.com/poe_api/file_upload_3RD_PARTY_POST"
@@ -159,8 +160,11 @@ class Uploader:
         url: str = DEFAULT_UPLOAD_URL,
         *,
         chunk_size: int = CHUNK,
+        retrier: Retrier | None = None,
     ) -> None:
+        """Pass the client's `retrier` so uploads share its policy and request limiter."""
         self.http = http
+        self.retrier = retrier or Retrier()
         self._key = key
         self.url = url
         self.chunk_size = chunk_size
@@ -191,7 +195,11 @@ class Uploader:
         return uploaded
 
     async def upload(self, file: LocalFile, *, progress: Progress | None = None) -> Uploaded:
-        """Send the file as multipart `file`; cancel the awaiting task to stop it."""
+        """Send the file as multipart `file`; cancel the awaiting task to stop it.
+        A transient failure sends it again from the start (progress restarts)."""
+        return await self.retrier.call(lambda: self._upload_once(file, progress))
+
+    async def _upload_once(self, file: LocalFile, progress: Progress | None) -> Uploaded:
         body = MultipartFile(file, progress, self.chunk_size)
         headers = {"Content-Type": body.content_type, "Content-Length": str(body.length)}
         request = self.http.build_request("POST", self.url, content=body.body(), headers=headers)
@@ -202,8 +210,12 @@ class Uploader:
         data = {"download_url": download_url}
         if name:
             data["download_filename"] = name
-        request = self.http.build_request("POST", self.url, data=data)
-        return await self._send(request, name or "file", None)
+
+        async def once() -> Uploaded:
+            request = self.http.build_request("POST", self.url, data=data)
+            return await self._send(request, name or "file", None)
+
+        return await self.retrier.call(once)
 
     async def _send(self, request: httpx.Request, name: str, fallback_type: str | None) -> Uploaded:
         try:
@@ -214,18 +226,25 @@ class Uploader:
                 raise cause from None
             raise network_error(exc, self.url) from None
         if response.status_code != 200:
-            raise _upload_failure(response.status_code, response.text, name)
+            raise _upload_failure(response, name)
         return _parse_answer(response, name, fallback_type)
 
 
-def _upload_failure(status: int, text: str, name: str) -> PoeError:
-    said = " ".join(strip_terminal_controls(text).split())[:ERROR_TEXT_LIMIT]
+def _upload_failure(response: httpx.Response, name: str) -> PoeError:
+    status = response.status_code
+    said = " ".join(strip_terminal_controls(response.text).split())[:ERROR_TEXT_LIMIT]
     detail = f" ({said})" if said else ""
     if status in (401, 403):
         return AuthenticationError(f"The upload of {name} was refused{detail}.", status=status)
     if status == 413:
         return UploadTooLargeError(f"Poe would not take {name}: too large{detail}.", status=status)
-    return UploadError(f"Uploading {name} failed with HTTP {status}{detail}.", status=status)
+    error = UploadError(
+        f"Uploading {name} failed with HTTP {status}{detail}.",
+        status=status,
+        retry_after=parse_retry_after(response.headers.get("retry-after")),
+    )
+    error.retryable = status in TRANSIENT_STATUSES
+    return error
 
 
 def _parse_answer(response: httpx.Response, name: str, fallback_type: str | None) -> Uploaded:

@@ -24,6 +24,7 @@ JSON_TYPE = "application/json; charset=utf-8"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 OPENAI_VERSION = "2020-10-01"
 FAIL_HEADER = "x-fakepoe-fail"
+NATIVE_ERROR_HEADER = "x-fakepoe-native-error"  # native route: the failure as an event
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def server_config(request: Request) -> ServerConfig:
     return config
 
 
-def _parse_json(raw: bytes) -> Any:
+def parse_json(raw: bytes) -> Any:
     if not raw:
         return None
     try:
@@ -116,7 +117,7 @@ async def begin(request: Request) -> Call:
         path=request.url.path,
         query=dict(request.query_params),
         headers={k.lower(): v for k, v in request.headers.items()},
-        body=_parse_json(raw),
+        body=parse_json(raw),
     )
     return Call(request, server_state(request).record(record), raw)
 

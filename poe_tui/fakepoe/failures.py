@@ -62,6 +62,7 @@ RATE_LIMIT = Failure(
     retry_after=RATE_LIMIT_RETRY_AFTER,
 )
 SERVER = Failure(500, "api_error", "The provider returned an internal error.", "internal_error")
+UNAVAILABLE = Failure(503, "api_error", "The service is temporarily unavailable.", "internal_error")
 UPSTREAM = _guide(502, "upstream_error", MIDSTREAM_MESSAGE, provider_name="demo-upstream")
 OVERLOADED = _guide(529, "overloaded_error", "The bot is overloaded. Please try again soon.")
 
@@ -79,6 +80,7 @@ BY_STATUS: dict[int, Failure] = {
         RATE_LIMIT,
         SERVER,
         UPSTREAM,
+        UNAVAILABLE,
         OVERLOADED,
     )
 }

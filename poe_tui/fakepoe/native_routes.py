@@ -2,7 +2,8 @@
 
 Bots fail the way api.poe.com tells API-key clients: HTTP 200 and an `error` event
 (rate limit, points, unknown bot, crash). Only a bad key and `x-fakepoe-fail: <status>`
-give raw HTTP statuses. The default bytes are those of a fastapi-poe server (CRLF,
+give raw HTTP statuses; `x-fakepoe-native-error: <status>` gives that failure as an
+`error` event instead, whatever the bot. The default bytes are those of a fastapi-poe server (CRLF,
 spaced JSON, a leading `meta`); the request header `x-fakepoe-sse` varies them for
 tests with comma-separated flags: `lf`, `compact`, `no-meta`, `no-done` and `noise`
 (a comment, a ping, a `data` event, an unknown event and a late `meta`).
@@ -39,7 +40,7 @@ from poe_tui.fakepoe.bots import (
     bot_for,
 )
 from poe_tui.fakepoe.catalogue import Model, find_model
-from poe_tui.fakepoe.common import Call, begin
+from poe_tui.fakepoe.common import NATIVE_ERROR_HEADER, Call, begin
 from poe_tui.fakepoe.failures import Failure
 from poe_tui.fakepoe.native_request import NativeQuery, parse_query
 from poe_tui.fakepoe.replies import charge, prompt_tokens, without_sleeps
@@ -153,6 +154,13 @@ async def bot_endpoint(request: Request) -> Response:
     return await respond(call, request.path_params["name"], query)
 
 
+def _injected_error_event(call: Call) -> Failure | None:
+    """`x-fakepoe-native-error: <status>`: that failure as an `error` event in a 200
+    stream (`error_data` decides allow_retry: 429 and 503 allow it, 500 does not)."""
+    value = call.request.headers.get(NATIVE_ERROR_HEADER, "").strip()
+    return failures.BY_STATUS.get(int(value)) if value.isdigit() else None
+
+
 def with_sizes(call: Call, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
     """Attachments by URL, with the size of those this server holds (its uploads)."""
     return tuple(
@@ -165,6 +173,9 @@ async def _failing(failure: Failure) -> AsyncIterator[Piece]:
 
 
 def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> AsyncIterator[Piece]:
+    injected = _injected_error_event(call)
+    if injected is not None:
+        return _failing(injected)
     if model is None:
         return _failing(failures.model_not_found(name))
     if not model.is_free and call.state.snapshot_balance() <= 0:

@@ -96,6 +96,7 @@ class FakePoeState:
         self.history: list[HistoryEntry] = seeded_history() if seed_history else []
         self.requests: list[RecordedRequest] = []
         self.counters: Counter[str] = Counter()
+        self.fault_counters: Counter[str] = Counter()  # by x-fakepoe-fail-id (faults.py)
         self.uploads: dict[str, StoredUpload] = {}
         # How far this server's clock runs ahead of the machine's (negative: behind), to
         # test clients against a Poe whose clock disagrees with theirs. It moves the
@@ -132,6 +133,17 @@ class FakePoeState:
         """How many requests reached `path` (e.g. "/v1/chat/completions")."""
         with self._lock:
             return self.counters[path]
+
+    def count_fault_attempt(self, fault_id: str) -> int:
+        """One more request carrying `fault_id`; returns how many did so far."""
+        with self._lock:
+            self.fault_counters[fault_id] += 1
+            return self.fault_counters[fault_id]
+
+    def fault_attempts(self, fault_id: str) -> int:
+        """How many requests carried `x-fakepoe-fail-id: <fault_id>`."""
+        with self._lock:
+            return self.fault_counters[fault_id]
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         with self._lock:

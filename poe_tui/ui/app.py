@@ -25,6 +25,7 @@ from poe_tui.config import ConfigError, Settings, update_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.models import ModelInfo
+from poe_tui.core.retry import RetryPolicy
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import SqliteStore
 from poe_tui.ui.opener import system_open
@@ -304,7 +305,12 @@ class PoeApp(App[None]):
 
     def on_mount(self) -> None:
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
-        self._client = PoeClient(self.api_key, base_url=self.base_url, timeouts=timeouts)
+        retry = RetryPolicy.for_app(
+            demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
+        )
+        self._client = PoeClient(
+            self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
+        )
         self._apply_theme()
         self._apply_keymap()
         if self.config_problem:

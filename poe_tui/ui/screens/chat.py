@@ -44,11 +44,13 @@ from poe_tui.core.events import (
     FileOutput,
     Meta,
     ReplaceResponse,
+    Retrying,
     StreamEvent,
     StreamFailed,
     SuggestedReply,
     TextDelta,
     ThinkingDelta,
+    Throttled,
     Usage,
 )
 from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
@@ -104,6 +106,7 @@ class ReplyJob:
     worker: Worker[None] | None = None
     failure: PoeError | None = None  # what ended the stream, when it failed
     discarded: bool = False  # its conversation was deleted: nothing more is saved
+    waiting: bool = False  # a retry notice is counting down under the reply
     earlier: list[Message] = field(default_factory=list)  # the turns before the reply
     history: list[ChatMessage] = field(default_factory=list)  # what is sent
 
@@ -557,6 +560,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 reply.bot, history, transport=job.transport, parameters=job.parameters
             )
             async for event in stream:
+                await self._show_wait(job, event)
                 apply_event(reply, event)
                 if isinstance(event, StreamFailed):
                     job.failure = event.error
@@ -579,6 +583,16 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             self.poe_app.store.flush_reply(job.conversation, job.reply, None)
         except StoreError as error:
             self.history_problem(error)
+
+    async def _show_wait(self, job: ReplyJob, event: StreamEvent) -> None:
+        """A retry or limiter wait counts down under the reply until the next event."""
+        wait = event if isinstance(event, Retrying | Throttled) else None
+        if wait is None and not job.waiting:
+            return
+        job.waiting = wait is not None
+        view = self.query_one(ConversationView).view_for(job.reply)
+        if view is not None:
+            await view.show_wait(wait)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         job = next((j for j in self.jobs if j.worker is event.worker), None)

@@ -102,8 +102,7 @@ class AttachmentsMixin:
     def uploader(self) -> Uploader:
         """One per run, so a file is uploaded once per conversation (content hash)."""
         if self._uploader is None:
-            client = self.poe_app.client
-            self._uploader = Uploader(client.http, client.require_key, self.poe_app.upload_url)
+            self._uploader = self.poe_app.client.uploader(self.poe_app.upload_url)
         return self._uploader
 
     @property

@@ -43,9 +43,11 @@ from textual.widgets import Button, Collapsible, Markdown, Static, TextArea
 from textual.widgets.markdown import MarkdownFence, MarkdownStream
 
 from poe_tui.core.conversation import Message, MessageStatus
+from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_files import MessageFiles
+from poe_tui.ui.widgets.retry_notice import RetryNotice
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 FLUSHES_PER_SECOND = 10
@@ -341,6 +343,7 @@ class MessageView(Vertical):
         if self.message.status is MessageStatus.STREAMING:
             await self._restart_live()
         else:
+            await self.show_wait(None)
             await self._finish_stream()
             await self._show_error_if_failed()
         self._show_thinking()
@@ -355,6 +358,12 @@ class MessageView(Vertical):
             footer = self.query(".reply-footer")
             files = MessageFiles(self.message)
             await (self.mount(files, after=footer.first()) if footer else self.mount(files))
+
+    async def show_wait(self, wait: Retrying | Throttled | None) -> None:
+        """Count down an automatic retry above the footer; None takes the notice away."""
+        await self.query(RetryNotice).remove()
+        if wait is not None and self.is_reply:
+            await self.mount(RetryNotice(wait), before=self.query_one(".reply-footer"))
 
     def refresh_footer(self) -> None:
         if self.is_reply and self.is_mounted:
