@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from pilot_support import wait_until, workers_done
 from textual.pilot import Pilot
-from textual.widgets import Markdown, OptionList, Static
-from textual.widgets.markdown import MarkdownFence
+from textual.widgets import OptionList, Static
 
 from poe_tui.config import Settings, load_settings, save_settings
 from poe_tui.core.apikey import ApiKey
@@ -418,12 +417,12 @@ async def test_clicking_a_code_block_copies_it(make_app) -> None:
     app = make_app("demo-showcase")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "show me")
-        fence = chat(pilot).query(MarkdownFence).first()
+        fence = chat(pilot).query(".reply-code").first()
         fence.scroll_visible(animate=False)
         await pilot.pause()
         await pilot.click(fence)
         assert app.clipboard.startswith("from openai import OpenAI")
-        # Older replies are cheap snapshots: their code blocks copy on click too.
+        # Older (finished) replies' code blocks copy on click too.
         await send(pilot, "again")
         old = chat(pilot).query(MessageView).results(MessageView)
         snapshot = next(v for v in old if v.is_reply and not v.is_live)
@@ -599,7 +598,8 @@ async def test_a_long_reply_keeps_only_its_tail_live(make_app) -> None:
         assert live.is_live
         sealed = live.query(".reply-prose")
         assert sealed, "the head of a long live reply is sealed into cheap widgets"
-        body = live.query_one(".reply-body", Markdown)
-        assert "Paragraph 59" in body.source and "Paragraph 0:" not in body.source
+        tail = live.query_one(".reply-body", Static).content
+        assert isinstance(tail, ThemedMarkdown)  # only the last block stays live
+        assert "Attachments" in tail.markdown.markup and "Paragraph" not in tail.markdown.markup
         head = sealed.first(Static).content
         assert isinstance(head, ThemedMarkdown) and "Paragraph 0:" in head.markdown.markup
