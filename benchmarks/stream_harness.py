@@ -231,9 +231,11 @@ class BenchPoeApp(PoeApp):
         await asyncio.sleep(SETTLE_SECONDS)
         prompt = screen.query_one(PromptInput)
         prompt.load_text(PROMPT)
+        before = len(self.past.messages)
         self.probe.begin()
         prompt.action_submit()
-        await until(lambda: screen.job is not None, "the reply to start")
+        # At full speed the whole reply can come and go between two looks at the job.
+        await until(lambda: len(self.past.messages) > before, "the reply to start")
         await until(lambda: screen.job is None, "the reply to finish")
         await asyncio.sleep(TAIL_SECONDS)
         self.probe.end()
