@@ -221,6 +221,8 @@ class ChatCommands(Provider):
         return run
 
 
+AFTER_FIRST_FRAME_SECONDS = 0.1
+
 # Where the remappable bindings live ("module:class"), the chat screen's own first.
 REMAPPABLE_CLASSES = (
     "poe_tui.ui.app:PoeApp",
@@ -345,7 +347,9 @@ class PoeApp(App[None]):
     def on_ready(self) -> None:
         # After the first frame: nothing slow on the way to first paint (DESIGN §4).
         if self._after_first_frame is not None:
-            self._after_first_frame()
+            # A moment later still: the footer's keys fill in a refresh or two after
+            # on_ready, and the server's start-up (imports, a thread) held them back.
+            self.set_timer(AFTER_FIRST_FRAME_SECONDS, self._after_first_frame)
         self.chat_screen.load_models()
         if self.api_key is not None:
             self.chat_screen.refresh_account()
