@@ -65,17 +65,29 @@ class Row:
     ratio: float | None = None  # value / floor; None for the floor itself or a side note
     note: str = ""
     floor: bool = False
+    target: str = ""  # the issue's target for this figure, e.g. "<= 1.3x"
+    met: bool | None = None  # whether the target is reached (None: no target)
+
+
+def at_most(limit: float, value: float | None) -> bool | None:
+    return None if value is None or value != value else value <= limit
+
+
+def at_least(limit: float, value: float | None) -> bool | None:
+    return None if value is None or value != value else value >= limit
 
 
 def print_table(rows: Iterable[Row]) -> None:
     rows = list(rows)
-    header = ("benchmark", "subject", "median", "ratio", "note")
+    header = ("benchmark", "subject", "median", "ratio", "target", "met", "note")
     lines = [
         (
             row.benchmark,
             row.subject,
             f"{row.value:,.{_decimals(row.value)}f} {row.unit}",
             "floor" if row.floor else _ratio(row.ratio),
+            row.target,
+            "" if row.met is None else "yes" if row.met else "NO",
             row.note,
         )
         for row in rows
@@ -86,7 +98,7 @@ def print_table(rows: Iterable[Row]) -> None:
 
 
 def _decimals(value: float) -> int:
-    return 2 if value < 10 else 1 if value < 100 else 0
+    return 2 if abs(value) < 10 else 1 if abs(value) < 100 else 0
 
 
 def _ratio(ratio: float | None) -> str:
@@ -161,3 +173,17 @@ def poll(check: Callable[[], bool], *, every: float, deadline: float, what: str)
         if time.monotonic() > end:
             raise RuntimeError(f"timed out waiting for {what}")
         time.sleep(every)
+
+
+def print_markdown_table(rows: Iterable[Row]) -> None:
+    """The same table as Markdown, for the README's performance section."""
+    print("| benchmark | subject | median | ratio | target | met |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        value = f"{row.value:,.{_decimals(row.value)}f} {row.unit}"
+        ratio = "floor" if row.floor else _ratio(row.ratio)
+        met = "" if row.met is None else "yes" if row.met else "**no**"
+        note = f" ({row.note})" if row.note else ""
+        print(
+            f"| {row.benchmark} | {row.subject}{note} | {value} | {ratio} | {row.target} | {met} |"
+        )

@@ -1,18 +1,22 @@
-"""CPU cost of streaming a long reply: poe-tui against a plain Log app, same stream.
+"""Streaming a long reply: poe-tui against a plain Log app fed the same stream.
 
 A local server (`sse_server.py`, its own process) streams an ~80k-character Markdown
-reply (~20k tokens: prose, lists, tables, code) in N chunks at a fixed rate, in the
-OpenAI-compatible format poe-tui reads. Each side runs in its own process
-(`stream_harness.py`) in a tmux window, so it draws to a real terminal:
+reply (~20k tokens: prose, lists, tables, code) in N chunks, in the OpenAI-compatible
+format poe-tui reads. Each side runs in its own process (`stream_harness.py`) in a tmux
+window, so it draws to a real terminal:
 
-- poe-tui: a conversation of 100 earlier messages opened from the store, then a prompt
+- poe-tui: a conversation of 200 earlier messages opened from the store, then a prompt
   sent; the reply goes PoeClient -> loopback SSE -> the live Markdown widget;
 - floor: a Header/Log/Footer app, the same history in the Log, the same stream read with
   PoeClient and written chunk by chunk to the Log;
-- client only: the same stream read with PoeClient and dropped (no UI).
+- client only: the same stream read with PoeClient and dropped (no UI);
+- raw httpx (full speed only): the same stream's bytes read with httpx, nothing parsed.
 
-Reported: CPU seconds of the client process while the reply streams (median of the
-runs) and the ratio to the Log floor, wall time, and the chunk-to-screen delay.
+Paced (100 chunks/s): CPU seconds of the client process while the reply streams
+(median of the runs) and the ratio to the Log (issue 9's target: at most 1.0x), wall
+time, and the chunk-to-screen delay (target: p95 at most 100 ms).
+Full speed (`--rate 0` server): seconds until the final text is on screen, against the
+Log (target: at most 2x); raw httpx reading is shown as the floor beneath both.
 
     python benchmarks/bench_streaming.py [--runs N] [--chunks 5000] [--rate 100]
 """
@@ -33,6 +37,7 @@ from _common import (
     BENCH_DIR,
     Row,
     Tmux,
+    at_most,
     have_tmux,
     isolated_env,
     median,
@@ -42,14 +47,20 @@ from _common import (
 )
 
 BENCH = "streaming"
-HISTORY_TURNS = 50  # 100 earlier messages
+FULL_BENCH = "full speed"
+HISTORY_TURNS = 100  # 200 earlier messages
 VARIANTS = ("log", "app", "client")
+FULL_VARIANTS = ("raw", "log", "app")
 LABELS = {
     "log": "Log widget app (same chunks)",
-    "app": "poe-tui chat (100 earlier messages)",
-    "app-all": "poe-tui, all 100 messages mounted",
+    "app": "poe-tui chat (200 earlier messages)",
+    "app-all": "poe-tui, all 200 messages mounted",
     "client": "PoeClient only, no UI",
+    "raw": "raw httpx reading, no parsing",
 }
+TARGET_CPU = 1.0
+TARGET_P95_MS = 100.0
+TARGET_FULL = 2.0
 EXTRA_SECONDS = 120.0  # beyond the stream's own length, before a run counts as stuck
 
 
@@ -87,8 +98,8 @@ class Runner:
         command = [sys.executable, str(BENCH_DIR / "stream_harness.py"), variant]
         command += ["--base-url", self.base_url, "--out", str(out)]
         command += ["--turns", str(HISTORY_TURNS)]
-        if self.tmux is None or variant == "client":
-            headless = [] if variant == "client" else ["--headless"]
+        if self.tmux is None or variant in ("client", "raw"):
+            headless = [] if variant in ("client", "raw") else ["--headless"]
             subprocess.run(command + headless, env=self.env, timeout=self.deadline, check=True)
         else:
             name = f"{variant}-{self.count}"
@@ -114,7 +125,10 @@ def rows_for(results: dict[str, list[dict[str, Any]]], rate: float, chunks: int)
         cpu = median([r["cpu"] for r in runs])
         ratio = None if variant == "log" else cpu / floor
         load = f"{median([r['cpu'] / r['wall'] for r in runs]):.0%} of a core"
-        rows.append(Row(BENCH, f"CPU: {LABELS[variant]}", cpu, "s", ratio, load, variant == "log"))
+        target = variant.startswith("app")
+        rows.append(Row(BENCH, f"CPU: {LABELS[variant]}", cpu, "s", ratio, load, variant == "log",
+                        f"<= {TARGET_CPU:g}x" if target else "",
+                        at_most(TARGET_CPU, ratio) if target else None))  # fmt: skip
     stream_seconds = chunks / rate
     for variant in ("log", *[v for v in results if v.startswith("app")]):
         runs = results[variant]
@@ -123,36 +137,64 @@ def rows_for(results: dict[str, list[dict[str, Any]]], rate: float, chunks: int)
         rows.append(Row(BENCH, f"wall: {LABELS[variant]}", wall, "s", note=note))
         delays = [d for r in runs for d in r["delays"]]
         p50, p95 = percentile(delays, 0.5) * 1000, percentile(delays, 0.95) * 1000
-        note = f"p95 {p95:,.0f} ms; frames/s {median([r['frames'] / r['wall'] for r in runs]):.0f}"
-        rows.append(Row(BENCH, f"chunk->screen: {LABELS[variant]}", p50, "ms", note=note))
+        frames = median([r["frames"] / r["wall"] for r in runs])
+        note = f"median {p50:,.0f} ms; frames/s {frames:.0f}"
+        target = variant.startswith("app")
+        rows.append(Row(BENCH, f"chunk->screen p95: {LABELS[variant]}", p95, "ms", note=note,
+                        target=f"<= {TARGET_P95_MS:.0f} ms" if target else "",
+                        met=at_most(TARGET_P95_MS, p95) if target else None))  # fmt: skip
     return rows
 
 
+def full_speed_rows(results: dict[str, list[dict[str, Any]]]) -> list[Row]:
+    def rendered(variant: str) -> float:
+        return median([r["rendered"] for r in results[variant]])
+
+    raw, log, app = rendered("raw"), rendered("log"), rendered("app")
+    return [
+        Row(FULL_BENCH, f"until read: {LABELS['raw']}", raw, "s", floor=True),
+        Row(FULL_BENCH, f"until shown: {LABELS['log']}", log, "s", log / raw),
+        Row(FULL_BENCH, f"until shown: {LABELS['app']}", app, "s", app / raw,
+            note=f"{app / log:.2f}x the Log", target=f"<= {TARGET_FULL:g}x the Log",
+            met=at_most(TARGET_FULL, app / log)),
+    ]  # fmt: skip
+
+
+def run_all(
+    env: dict[str, str], work: Path, variants: tuple[str, ...], runs: int, chunks: int, rate: float
+) -> dict[str, list[dict[str, Any]]]:
+    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    work = work / f"rate-{rate:g}"  # each series its own result files
+    work.mkdir()
+    with stream_server(env, chunks, rate) as base_url:
+        runner = Runner(env, work, base_url, chunks / rate if rate > 0 else 0.0)
+        try:
+            for _ in range(runs):  # interleaved, so drifting load hits every side
+                for variant in variants:
+                    results[variant].append(runner.run(variant))
+        finally:
+            runner.close()
+    return results
+
+
 def measure(
-    runs: int, chunks: int = 5000, rate: float = 100.0, all_history: bool = False
+    runs: int, chunks: int = 2000, rate: float = 100.0, all_history: bool = False
 ) -> list[Row]:
     variants = (*VARIANTS, "app-all") if all_history else VARIANTS
-    results: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     with tempfile.TemporaryDirectory(prefix="poe-tui-bench-") as work:
         env = isolated_env(Path(work))
-        with stream_server(env, chunks, rate) as base_url:
-            runner = Runner(env, Path(work), base_url, chunks / rate)
-            try:
-                for _ in range(runs):  # interleaved, so drifting load hits every side
-                    for variant in variants:
-                        results[variant].append(runner.run(variant))
-            finally:
-                runner.close()
-    return rows_for(results, rate, chunks)
+        paced = run_all(env, Path(work), variants, runs, chunks, rate)
+        full = run_all(env, Path(work), FULL_VARIANTS, runs, chunks, 0.0)
+    return rows_for(paced, rate, chunks) + full_speed_rows(full)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of each side (default 3)")
-    parser.add_argument("--chunks", type=int, default=5000, help="chunks in the reply")
+    parser.add_argument("--chunks", type=int, default=2000, help="chunks in the reply")
     parser.add_argument("--rate", type=float, default=100.0, help="chunks per second")
     parser.add_argument(
-        "--all-history", action="store_true", help="also run with all 100 messages mounted"
+        "--all-history", action="store_true", help="also run with all 200 messages mounted"
     )
     args = parser.parse_args(argv)
     print_table(measure(args.runs, args.chunks, args.rate, args.all_history))

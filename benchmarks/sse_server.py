@@ -7,7 +7,9 @@ is served by poe-tui's own local Poe server app, so the app starts as it would i
 mode. It runs in its own process so its CPU never counts against the app measured.
 
     python benchmarks/sse_server.py --chunks 5000 --rate 100
-prints `port N` on its first line once it accepts connections.
+prints `port N` on its first line once it accepts connections. `--rate 0` serves the
+same chunks as fast as it can: the whole stream, encoded once, in 64 KiB writes, so the
+server is never what a client reading it waits for.
 """
 
 from __future__ import annotations
@@ -41,17 +43,32 @@ def chunk_json(model: str, delta: dict[str, str], finish: str | None = None) -> 
     return f"data: {json.dumps(body)}\n\n"
 
 
+FULL_SPEED_BLOCK = 64 * 1024
+
+
+def stream_events(pieces: list[str], model: str) -> list[str]:
+    """Every `data:` event of the reply, in order: role, the pieces, finish, [DONE]."""
+    events = [chunk_json(model, {"role": "assistant", "content": ""})]
+    events += [chunk_json(model, {"content": piece}) for piece in pieces]
+    return [*events, chunk_json(model, {}, finish="stop"), "data: [DONE]\n\n"]
+
+
 async def paced(pieces: list[str], rate: float, model: str) -> AsyncIterator[str]:
     """Chunk i leaves at start + i/rate: an absolute schedule, so delays never add up."""
+    events = stream_events(pieces, model)
+    if rate <= 0:
+        body = "".join(events)
+        for start in range(0, len(body), FULL_SPEED_BLOCK):
+            yield body[start : start + FULL_SPEED_BLOCK]
+        return
     start = time.perf_counter()
-    yield chunk_json(model, {"role": "assistant", "content": ""})
-    for index, piece in enumerate(pieces):
+    yield events[0]
+    for index, event in enumerate(events[1:-2]):
         delay = start + index / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        yield chunk_json(model, {"content": piece})
-    yield chunk_json(model, {}, finish="stop")
-    yield "data: [DONE]\n\n"
+        yield event
+    yield "".join(events[-2:])  # finish and [DONE]
 
 
 def build_app(pieces: list[str], rate: float) -> Starlette:
@@ -69,7 +86,9 @@ def build_app(pieces: list[str], rate: float) -> Starlette:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=5000)
-    parser.add_argument("--rate", type=float, default=100.0, help="chunks per second")
+    parser.add_argument(
+        "--rate", type=float, default=100.0, help="chunks per second (0: as fast as it can)"
+    )
     args = parser.parse_args(argv)
     pieces = chunks(long_reply(), args.chunks)
     sock = socket.socket()

@@ -12,11 +12,16 @@ Variants:
   log     a Header/Log/Footer app: the same history written to the Log, the same
           stream read with PoeClient and each chunk written to the Log (the floor).
   client  the same stream read with PoeClient and thrown away (no UI at all).
+  raw     the same stream read with bare httpx, bytes thrown away (no parsing at all):
+          the floor of the full-speed benchmark.
+
+"rendered" (every variant): seconds from the start until the first frame painted after
+the whole reply was in the widget (for `raw` and `client`, until the stream ended).
 
 Delay (app and log): for each chunk, the time from its arrival (PoeClient yielded it)
-to the first frame painted after the widget had it. For the app, "had it" is when
-Markdown.append covering the chunk finished; the harness wraps PoeClient.stream_chat,
-Markdown.append and App._display to see this, without touching poe_tui's code.
+to the first frame painted after the widget had it. For the app, "had it" is when the
+MessageView.flush covering the chunk finished; the harness wraps PoeClient.stream_chat,
+MessageView.flush and App._display to see this, without touching poe_tui's code.
 """
 
 from __future__ import annotations
@@ -29,15 +34,16 @@ import json
 import resource
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 from stream_content import history, long_reply
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Digits, Footer, Header, Log, Markdown
+from textual.widgets import Digits, Footer, Header, Log
 
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
@@ -49,6 +55,7 @@ from poe_tui.core.transport import Transport
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.conversation_view import ConversationView
+from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.prompt_input import PromptInput
 
 BOT = "gpt-5"
@@ -75,9 +82,22 @@ class Probe:
     chars: int = 0
     ok: bool = False
     error: str = ""
+    began: float = 0.0
+    ended_stream: float = 0.0  # when the last byte or event was read (raw, client)
 
     def begin(self) -> None:
         self.cpu, self.wall = time.process_time(), time.perf_counter()
+        self.began = self.wall
+
+    def rendered(self, through_appends: bool) -> float:
+        """Seconds from begin to the first frame after the final text reached the widget."""
+        if self.ended_stream:
+            return self.ended_stream - self.began
+        last = [t for t, _ in self.appends] if through_appends else [t for t, _ in self.arrivals]
+        if not last:
+            return float("nan")
+        frame = bisect.bisect_left(self.frames, last[-1])
+        return (self.frames[frame] if frame < len(self.frames) else float("nan")) - self.began
 
     def end(self) -> None:
         self.cpu = time.process_time() - self.cpu
@@ -120,25 +140,18 @@ def watch_arrivals(probe: Probe) -> None:
 
 
 def watch_appends(probe: Probe) -> None:
-    """Record when Markdown.append finishes and how much of the reply it then shows.
+    """Record when each MessageView.flush finishes and how much of the reply it shows.
 
-    `_shown` is MessageView's record of the text handed to its live Markdown; when the
-    stream's task calls append, everything in `_shown` is in the fragment being added.
+    `_shown` is MessageView's record of the text on screen once a flush is done.
     """
-    original = Markdown.append
+    original = MessageView.flush
 
-    def append(self: Markdown, markdown: str) -> Awaitable[None]:
-        shown = getattr(self.parent, "_shown", None)
-        pending = original(self, markdown)
+    async def flush(self: MessageView) -> None:
+        await original(self)
+        if self.is_reply:
+            probe.appends.append((time.perf_counter(), len(self._shown)))
 
-        async def timed() -> None:
-            await pending
-            if isinstance(shown, str):
-                probe.appends.append((time.perf_counter(), len(shown)))
-
-        return timed()
-
-    Markdown.append = append  # type: ignore[method-assign,assignment]
+    MessageView.flush = flush  # type: ignore[method-assign]
 
 
 def watch_frames(app: App[Any], probe: Probe) -> None:
@@ -218,9 +231,11 @@ class BenchPoeApp(PoeApp):
         await asyncio.sleep(SETTLE_SECONDS)
         prompt = screen.query_one(PromptInput)
         prompt.load_text(PROMPT)
+        before = len(self.past.messages)
         self.probe.begin()
         prompt.action_submit()
-        await until(lambda: screen.job is not None, "the reply to start")
+        # At full speed the whole reply can come and go between two looks at the job.
+        await until(lambda: len(self.past.messages) > before, "the reply to start")
         await until(lambda: screen.job is None, "the reply to finish")
         await asyncio.sleep(TAIL_SECONDS)
         self.probe.end()
@@ -291,14 +306,38 @@ async def client_only(probe: Probe, base_url: str, turns: int) -> None:
     async with PoeClient(ApiKey(KEY), base_url=base_url) as client:
         probe.begin()
         await read_stream(client, messages, probe, lambda _text: None)
+        probe.ended_stream = time.perf_counter()
         await asyncio.sleep(TAIL_SECONDS)
         probe.end()
 
 
+async def raw_only(probe: Probe, base_url: str, turns: int) -> None:
+    """The same request, the reply's bytes read with httpx and dropped: no parsing."""
+    body = {
+        "model": BOT,
+        "messages": [{"role": m.role, "content": m.content} for m in chat_history(turns)],
+        "stream": True,
+    }
+    headers = {"Authorization": f"Bearer {KEY}", "Accept": "text/event-stream"}
+    tail = b""
+    async with httpx.AsyncClient() as client:
+        probe.begin()
+        url = f"{base_url}/v1/chat/completions"
+        async with client.stream("POST", url, json=body, headers=headers) as response:
+            async for block in response.aiter_raw():
+                tail = (tail + block)[-64:]
+        probe.ended_stream = time.perf_counter()
+        await asyncio.sleep(TAIL_SECONDS)
+        probe.end()
+    probe.ok = tail.rstrip().endswith(b"data: [DONE]")
+    probe.chars = len(long_reply()) if probe.ok else 0
+
+
 def run_variant(args: argparse.Namespace, probe: Probe) -> None:
     watch_arrivals(probe)
-    if args.variant == "client":
-        asyncio.run(client_only(probe, args.base_url, args.turns))
+    if args.variant in ("client", "raw"):
+        reader = client_only if args.variant == "client" else raw_only
+        asyncio.run(reader(probe, args.base_url, args.turns))
         return
     app: App[None]
     if args.variant == "log":
@@ -317,8 +356,25 @@ def run_variant(args: argparse.Namespace, probe: Probe) -> None:
     app.run(headless=args.headless, size=(120, 36) if args.headless else None)
 
 
+def profiled(args: argparse.Namespace, probe: Probe) -> None:
+    """The run under pyinstrument (`pip install pyinstrument`): its tree as text, Textual's
+    and Rich's frames shown, and the session beside it (`pyinstrument --load FILE`)."""
+    from pyinstrument import Profiler
+    from pyinstrument.renderers import ConsoleRenderer
+
+    profiler = Profiler(interval=0.002)
+    with profiler:
+        run_variant(args, probe)
+    session = profiler.stop() if profiler.is_running else profiler.last_session
+    assert session is not None
+    session.save(str(args.profile.with_suffix(".pyisession")))
+    renderer = ConsoleRenderer(show="*/textual/*|*/rich/*|*/poe_tui/*", time="percent_of_total")
+    args.profile.write_text(renderer.render(session))
+
+
 def report(args: argparse.Namespace, probe: Probe) -> dict[str, Any]:
-    delays = probe.delays(through_appends=args.variant.startswith("app"))
+    through_appends = args.variant.startswith("app")
+    delays = probe.delays(through_appends)
     expected = len(long_reply())
     return {
         "variant": args.variant,
@@ -330,21 +386,28 @@ def report(args: argparse.Namespace, probe: Probe) -> dict[str, Any]:
         "chunks": len(probe.arrivals),
         "frames": len(probe.frames),
         "delays": delays,
+        "rendered": probe.rendered(through_appends),
         "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variant", choices=("app", "app-all", "log", "client"))
+    parser.add_argument("variant", choices=("app", "app-all", "log", "client", "raw"))
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--turns", type=int, default=50, help="earlier prompt/reply pairs")
     parser.add_argument("--headless", action="store_true", help="no terminal (no tmux)")
+    parser.add_argument(
+        "--profile", type=Path, help="write a pyinstrument profile of the run here (text)"
+    )
     args = parser.parse_args(argv)
     probe = Probe()
     try:
-        run_variant(args, probe)
+        if args.profile:
+            profiled(args, probe)
+        else:
+            run_variant(args, probe)
     except Exception as error:  # reported in the JSON: the parent has no terminal to read
         probe.error = f"{type(error).__name__}: {error}"
     args.out.write_text(json.dumps(report(args, probe)))

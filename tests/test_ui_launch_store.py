@@ -89,3 +89,24 @@ async def test_conversation_survives_a_restart(isolated_home, fake_poe) -> None:
     assert conversation.messages[0].text == "remember me"
     assert conversation.messages[1].text.startswith("You said: remember me")
     assert conversation.messages[1].status is MessageStatus.COMPLETE
+
+
+def test_the_demo_server_answers_a_request_made_before_it_started() -> None:
+    """`--demo` paints before its local server runs: an early request must just wait."""
+    import threading
+
+    import httpx
+
+    from poe_tui.ui.launch import DemoServer
+
+    answers: list[int] = []
+    with DemoServer() as server:
+        early = threading.Thread(
+            target=lambda: answers.append(
+                httpx.get(f"{server.base_url}/v1/models", timeout=30).status_code
+            )
+        )
+        early.start()  # connects to the listening socket; nothing serves it yet
+        server.start_soon()
+        early.join(60)
+    assert answers == [200]

@@ -37,16 +37,19 @@ class FakePoeServer:
         *,
         port: int = 0,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        sock: socket.socket | None = None,
     ) -> None:
         self.state = FakePoeState(balance)
         self.config = ServerConfig(speed=speed, api_key=api_key, max_upload_bytes=max_upload_bytes)
         self.app = build_app(self.state, self.config)
         self._port = port
-        self._socket: socket.socket | None = None
+        # A socket bound (and listening) already: the demo app binds one before it
+        # imports this server, so clients can connect while it starts.
+        self._socket: socket.socket | None = sock
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
-        self._bound_port: int | None = None
+        self._bound_port: int | None = sock.getsockname()[1] if sock is not None else None
 
     @property
     def upload_url(self) -> str:

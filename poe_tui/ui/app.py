@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from importlib import import_module
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -234,6 +235,30 @@ class ChatCommands(Provider):
         return run
 
 
+AFTER_FIRST_FRAME_SECONDS = 0.1
+
+# Where the remappable bindings live ("module:class"), the chat screen's own first.
+REMAPPABLE_CLASSES = (
+    "poe_tui.ui.app:PoeApp",
+    "poe_tui.ui.screens.chat:ChatScreen",
+    "poe_tui.ui.widgets.prompt_input:PromptInput",
+    "poe_tui.ui.widgets.conversation_list:ConversationList",
+    "poe_tui.ui.widgets.message_view:MessageView",
+    "poe_tui.ui.widgets.balance_sidebar:BalanceSidebar",
+    "poe_tui.ui.widgets.attachment_panel:AttachmentChip",
+    "poe_tui.ui.widgets.message_files:FileRow",
+    "poe_tui.ui.screens.file_picker:FilePickerScreen",
+    "poe_tui.ui.screens.save_file:SaveFileScreen",
+    "poe_tui.ui.screens.confirm_files:ConfirmFilesScreen",
+    "poe_tui.ui.screens.pricing_browser:PricingBrowserScreen",
+    "poe_tui.ui.screens.confirm_send:ConfirmSendScreen",
+    "poe_tui.ui.screens.model_picker:ModelPickerScreen",
+    "poe_tui.ui.screens.several_bots:SeveralBotsScreen",
+    "poe_tui.ui.screens.confirm:ConfirmScreen",
+    "poe_tui.ui.screens.text_prompt:TextPromptScreen",
+)
+
+
 class PoeApp(App[None]):
     TITLE = "poe-tui"
     CSS_PATH = "app.tcss"
@@ -267,6 +292,7 @@ class PoeApp(App[None]):
         resume: str | None = None,
         upload_url: str | None = None,
         opener: Callable[[str], None] | None = None,
+        after_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.base_url = base_url
@@ -287,13 +313,26 @@ class PoeApp(App[None]):
         self.opener: Callable[[str], None] = opener or system_open
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
+        # Started once the first frame is out (the demo's local server, see launch.py).
+        self._after_first_frame = after_first_frame
 
     # --- lifetime ---------------------------------------------------------------------
 
     @property
     def client(self) -> PoeClient:
+        """The one HTTP client, made on first use: its TLS context costs 40 ms that the
+        first frame need not wait for (profiled); closed when the app ends."""
         if self._client is None:
-            raise RuntimeError("The client exists only while the app runs.")
+            if not self.is_running:
+                raise RuntimeError("The client exists only while the app runs.")
+            settings = self.settings
+            timeouts = Timeouts(connect=settings.connect_timeout, read=settings.read_timeout)
+            retry = RetryPolicy.for_app(
+                demo=self.demo, retries=settings.retries, max_wait=settings.retry_max_wait
+            )
+            self._client = PoeClient(
+                self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
+            )
         return self._client
 
     @property
@@ -304,13 +343,6 @@ class PoeApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
-        retry = RetryPolicy.for_app(
-            demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
-        )
-        self._client = PoeClient(
-            self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
-        )
         self._apply_theme()
         self._apply_keymap()
         if self.config_problem:
@@ -334,6 +366,10 @@ class PoeApp(App[None]):
 
     def on_ready(self) -> None:
         # After the first frame: nothing slow on the way to first paint (DESIGN §4).
+        if self._after_first_frame is not None:
+            # A moment later still: the footer's keys fill in a refresh or two after
+            # on_ready, and the server's start-up (imports, a thread) held them back.
+            self.set_timer(AFTER_FIRST_FRAME_SECONDS, self._after_first_frame)
         self.chat_screen.load_models()
         if self.api_key is not None:
             self.chat_screen.refresh_account()
@@ -438,6 +474,8 @@ class PoeApp(App[None]):
 
     def _apply_keymap(self) -> None:
         keymap = dict(self.settings.keybindings)
+        if not keymap:
+            return  # checking ids would import every screen before the first frame
         unknown = sorted(set(keymap) - self.binding_ids())
         if unknown:
             self.notify(
@@ -450,43 +488,14 @@ class PoeApp(App[None]):
 
     @staticmethod
     def remappable_bindings() -> Iterable[Binding]:
-        """Every binding with an id that users may remap in the config's [keybindings]."""
-        from poe_tui.ui.screens.confirm import ConfirmScreen
-        from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
-        from poe_tui.ui.screens.confirm_send import ConfirmSendScreen
-        from poe_tui.ui.screens.file_picker import FilePickerScreen
-        from poe_tui.ui.screens.model_picker import ModelPickerScreen
-        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
-        from poe_tui.ui.screens.save_file import SaveFileScreen
-        from poe_tui.ui.screens.several_bots import SeveralBotsScreen
-        from poe_tui.ui.screens.text_prompt import TextPromptScreen
-        from poe_tui.ui.widgets.attachment_panel import AttachmentChip
-        from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
-        from poe_tui.ui.widgets.conversation_list import ConversationList
-        from poe_tui.ui.widgets.message_files import FileRow
-        from poe_tui.ui.widgets.message_view import MessageView
-        from poe_tui.ui.widgets.prompt_input import PromptInput
+        """Every binding with an id that users may remap in the config's [keybindings].
 
-        classes: Iterable[type[Any]] = (
-            PoeApp,
-            ChatScreen,
-            PromptInput,
-            ConversationList,
-            MessageView,
-            BalanceSidebar,
-            AttachmentChip,
-            FileRow,
-            FilePickerScreen,
-            SaveFileScreen,
-            ConfirmFilesScreen,
-            PricingBrowserScreen,
-            ConfirmSendScreen,
-            ModelPickerScreen,
-            SeveralBotsScreen,
-            ConfirmScreen,
-            TextPromptScreen,
-        )
-        for cls in classes:
+        The classes are imported as the walk reaches them, the chat's own first, so
+        `key_for` on the way to the first frame does not import every screen.
+        """
+        for where in REMAPPABLE_CLASSES:
+            module, name = where.split(":")
+            cls = PoeApp if name == "PoeApp" else getattr(import_module(module), name)
             for binding in cls.BINDINGS:
                 if isinstance(binding, Binding) and binding.id:
                     yield binding

@@ -16,7 +16,7 @@ from poe_tui.core.conversation import Conversation, Message
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_view import MessageView
 
-WINDOW = 12  # messages mounted when a conversation opens
+WINDOW = 6  # messages mounted when a conversation opens (more than a screenful)
 PAGE = 10  # messages added each time the reader reaches the top
 
 EMPTY_HINT = """Ask anything.
@@ -57,6 +57,14 @@ class ConversationView(VerticalScroll):
         await self.mount_all(widgets)
         self._mark_latest()
         self.follow_bottom()
+        self.call_after_refresh(self._fill_viewport)
+
+    async def _fill_viewport(self) -> None:
+        """Short messages may not fill the pane, and a pane that cannot scroll never
+        reaches its top: page older ones in until it scrolls (or none are left)."""
+        if self._first_mounted and self.max_scroll_y <= 0 and self.is_mounted:
+            await self.load_earlier()
+            self.call_after_refresh(self._fill_viewport)
 
     def _view(self, message: Message, *, live: bool = False) -> MessageView:
         view = MessageView(message, live=live)

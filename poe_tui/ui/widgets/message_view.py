@@ -1,33 +1,36 @@
 """One message of a conversation: the user's prompt, or a bot's reply as Markdown.
 
-The text lives in the `Message`; this widget only shows it, in one of two forms:
+The text lives in the `Message`; this widget only shows it, always with the same cheap
+widgets: a handful of `Static`s (Rich Markdown for prose, one highlighted block per code
+fence). Textual's `Markdown` widget mounts a widget per paragraph, list item and table
+cell, and every layout pass walks them all: streamed into one, a 20k-token reply cost
+more than twice a plain `Log` fed the same text, and finished replies on screen made
+every frame dearer (DESIGN.md §4).
 
-- live: a Textual `Markdown` fed by `Markdown.get_stream()`. A timer looks at the
-  message about ten times a second and appends whatever arrived since the last look
-  (DESIGN.md §4: coalesce in the UI, never `Markdown.update(full)` per chunk).
-- snapshot: a handful of `Static`s (Rich Markdown for prose, one highlighted block per
-  code fence). A live `Markdown` mounts a widget per paragraph, list item and table
-  cell, and every layout pass walks them all: with three finished showcase replies on
-  screen a 10 Hz stream cost more than a whole core. A reply therefore turns into a
-  snapshot when the next reply starts (never under the eyes of someone reading it as
-  it finishes), and conversations opened from the list are snapshots from the start.
+While a reply streams, a timer looks at the message about ten times a second
+(coalescing in the UI, never per chunk). The finished top-level blocks of what arrived
+are "sealed": rendered once into snapshot widgets that never change again. Only the
+unfinished tail (the block still growing, usually a paragraph or a fence) is a live
+`Static`, rendered again on each flush, so a flush costs the size of one block, not the
+size of the reply.
 
-A long reply would make the live `Markdown` itself the problem (every flush lays out
-all of its blocks, so the cost grows with the reply). Past `SEAL_AT_CHARS`, the head
-of a live reply is therefore sealed into snapshot widgets and only the tail stays live
-— but only while the reader follows the bottom, so nothing changes under their eyes.
+Hostile replies are capped, not trusted: a block too big to render again on every flush
+(a 1 MB line, a 10,000-row table, a huge unterminated fence) streams as plain text, and
+a finished segment past `HEAVY_CHARS` or `HEAVY_LINES` is shown as plain text rather
+than laid out as Markdown, so nothing a bot sends can freeze the app.
 """
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import Markdown as RichMarkdown
+from rich.segment import Segment as RichSegment
 from rich.style import Style
 from rich.theme import Theme as RichTheme
 from textual import events
@@ -39,8 +42,8 @@ from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Markdown, Static, TextArea
-from textual.widgets.markdown import MarkdownFence, MarkdownStream
+from textual.widgets import Button, Collapsible, Static, TextArea
+from textual.widgets.markdown import MarkdownFence
 
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.events import Retrying, Throttled
@@ -51,8 +54,10 @@ from poe_tui.ui.widgets.retry_notice import RetryNotice
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 FLUSHES_PER_SECOND = 10
-SEAL_AT_CHARS = 6_000  # a live Markdown longer than this has its head sealed...
-KEEP_LIVE_CHARS = 1_500  # ...keeping about this much of the tail live
+SEAL_AT_CHARS = 1_200  # finished blocks are sealed once the live tail is this long
+LIVE_LIMIT_CHARS = 8_000  # an unfinished block past this streams as plain text
+HEAVY_CHARS = 50_000  # a finished segment past this (or HEAVY_LINES) is shown plain
+HEAVY_LINES = 2_000
 
 
 # --- pure helpers ---------------------------------------------------------------------
@@ -113,6 +118,20 @@ def seal_point(markdown: str, keep: int) -> int:
             if 0 < start <= limit:
                 best = max(best, start)
     return best
+
+
+def is_heavy(text: str) -> bool:
+    """Too big to lay out as Markdown in reasonable time (a bot's hostile reply)."""
+    return len(text) > HEAVY_CHARS or text.count("\n", 0, HEAVY_CHARS * 2) > HEAVY_LINES
+
+
+def plain_cut(text: str, limit: int) -> int:
+    """Where to cut plain text of more than `limit` characters: after the last newline
+    within the limit (or at the limit, for one enormous line); 0 when short enough."""
+    if len(text) <= limit:
+        return 0
+    newline = text.rfind("\n", 0, limit)
+    return newline + 1 if newline > 0 else limit
 
 
 def reply_footer(message: Message) -> str:
@@ -190,16 +209,25 @@ def markdown_theme(variables: dict[str, str]) -> RichTheme:
 
 
 class ThemedMarkdown:
-    """Rich Markdown rendered under a theme, so its colours follow the Textual theme."""
+    """Rich Markdown rendered under a theme, so its colours follow the Textual theme.
+
+    The lines are kept for the last width they were rendered at: Textual asks for them
+    again to measure the height and to paint whenever the layout moves, and laying out
+    Markdown again each time was most of what a streaming reply still cost (profiled).
+    """
 
     def __init__(self, markdown: str, theme: RichTheme) -> None:
         self.markdown = RichMarkdown(markdown, hyperlinks=True)
         self.theme = theme
+        self._lines: tuple[Hashable, list[list[RichSegment]]] | None = None
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        with console.use_theme(self.theme):
-            lines = console.render_lines(self.markdown, options, pad=False, new_lines=True)
-        for line in lines:
+        key = (options.max_width, options.no_wrap, options.overflow, console.color_system)
+        if self._lines is None or self._lines[0] != key:
+            with console.use_theme(self.theme):
+                lines = console.render_lines(self.markdown, options, pad=False, new_lines=True)
+            self._lines = (key, lines)
+        for line in self._lines[1]:
             yield from line
 
 
@@ -283,10 +311,9 @@ class MessageView(Vertical):
         self.can_focus = True
         self.branch: tuple[int, int] | None = None  # (position, count) when several versions
         self.is_live = live or message.status is MessageStatus.STREAMING
-        self._shown = ""  # the part of message.text already handed to the live Markdown
+        self._shown = ""  # the part of message.text already on screen
         self._sealed = 0  # how much of _shown went into snapshot widgets above the live one
-        self._live_source = ""  # exactly what the live Markdown was given (sanitised)
-        self._stream: MarkdownStream | None = None
+        self._plain_from: int | None = None  # from here on the reply streams as plain text
         self._flush_timer: Timer | None = None
         self._flush_lock = asyncio.Lock()
         self._flush_scheduled = False
@@ -313,8 +340,7 @@ class MessageView(Vertical):
             yield self._plain_body()
         elif self.is_live:
             self._shown = self.message.text
-            self._live_source = strip_terminal_controls(self._shown)
-            yield Markdown(self._live_source, classes="reply-body")
+            yield Static(classes="reply-body")
         else:
             yield from self._snapshot_widgets()
         yield Static(reply_footer(self.message), markup=False, classes="reply-footer")
@@ -323,16 +349,16 @@ class MessageView(Vertical):
         if self.message.status is MessageStatus.FAILED:
             yield from self._error_widgets()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        if self.is_live and self.query(".reply-body"):
+            await self._show_live()
         if self.message.status is MessageStatus.STREAMING:
-            self._start_stream()
+            self._start_timer()
         if self.is_reply and not self.is_live:
             self._follow_theme()
 
-    async def on_unmount(self) -> None:
+    def on_unmount(self) -> None:
         self._stop_timer()
-        with suppress(Exception):  # the Markdown widget is going away with us
-            await self._stop_stream()
 
     # --- keeping up with the message ---------------------------------------------------
 
@@ -370,57 +396,82 @@ class MessageView(Vertical):
             self.query_one(".reply-footer", Static).update(reply_footer(self.message))
 
     async def flush(self) -> None:
-        """Append what arrived since the last flush (called ~10 times a second)."""
+        """Show what arrived since the last flush (called ~10 times a second)."""
         self._show_thinking()
         async with self._flush_lock:
             if self.message.plain_text:
                 await self._flush_plain()
                 return
             text = self.message.text
-            if self._stream is None or text == self._shown:
+            if not self.is_live or text == self._shown or not self.query(".reply-body"):
                 return
-            if text.startswith(self._shown):
-                piece = text[len(self._shown) :]
-                self._shown = text
-                await self._write(piece)
-                if len(text) - self._sealed > SEAL_AT_CHARS and self._reader_follows():
-                    await self._seal_head()
-            else:  # a replace_response event rewrote the answer
-                self._shown = text
-                await self._stop_stream()
-                await self._remove_snapshot_widgets()
-                self._sealed = 0
-                await self._reset_body(text)
-                self._stream = Markdown.get_stream(self._body)
+            if not text.startswith(self._shown):  # a replace_response event rewrote it
+                await self._remove_sealed()
+            self._shown = text
+            await self._show_live()
 
     async def freeze(self) -> None:
-        """Swap a finished live reply for the cheap snapshot form."""
+        """Make a finished live reply final: the live tail is sealed like the rest."""
         if not self.is_live or self.message.status is MessageStatus.STREAMING:
             return
         await self._finish_stream()
         self.is_live = False
-        if self.query(".reply-plain"):
-            return  # plain text is already as cheap as a snapshot
-        body = self._body
-        old = [body, *self.query(".reply-prose, .reply-code")]  # a list: queries are lazy
-        self._code_by_widget.clear()  # the new widgets register their code again
-        await self.mount_all(self._snapshot_widgets(), before=body)
-        await self.remove_children(old)
+        if self.query(".reply-body"):
+            async with self._flush_lock:
+                tail = self._shown[self._sealed :]
+                if tail.strip():
+                    await self._seal(tail, plain=self._plain_from is not None)
+                await self.query(".reply-body").remove()
         self._follow_theme()
 
-    @property
-    def _body(self) -> Markdown:
-        return self.query_one(".reply-body", Markdown)
+    async def _show_live(self) -> None:
+        """Seal the finished blocks, then draw the tail (lock held, or on mount)."""
+        await self._seal_finished_blocks()
+        body = self.query_one(".reply-body", Static)
+        tail = strip_terminal_controls(self._shown[self._sealed :])
+        self._code_by_widget.pop(body, None)
+        segments = [] if self._plain_from is not None else split_code_blocks(tail)
+        if self._plain_from is not None:
+            body.update(Content(tail))
+        elif len(segments) == 1 and segments[0].kind == "code":
+            body.update(self._highlight(segments[0]))
+            self._code_by_widget[body] = segments[0].text
+        else:
+            body.update(ThemedMarkdown(tail, self._theme()))
+        body.set_class(len(segments) == 1 and segments[0].kind == "code", "-code")
 
-    def _start_stream(self) -> None:
+    async def _seal_finished_blocks(self) -> None:
+        """Move finished top-level blocks above the live tail, rendered once for good."""
+        live = self._shown[self._sealed :]
+        if self._plain_from is None and len(live) >= SEAL_AT_CHARS:
+            cut = seal_point(live[: LIVE_LIMIT_CHARS * 2], keep=0)  # never parse a flood
+            if cut:
+                await self._seal(live[:cut])
+                live = live[cut:]
+            if len(live) > LIVE_LIMIT_CHARS:
+                self._plain_from = self._sealed  # one block too big to redraw each flush
+        if self._plain_from is not None:
+            while cut := plain_cut(live, LIVE_LIMIT_CHARS):
+                await self._seal(live[:cut], plain=True)
+                live = live[cut:]
+
+    async def _seal(self, markdown: str, *, plain: bool = False) -> None:
+        widgets = self._snapshot_widgets(markdown, plain=plain)
+        await self.mount_all(widgets, before=self.query_one(".reply-body"))
+        self._sealed += len(markdown)
+
+    async def _remove_sealed(self) -> None:
+        await self._remove_snapshot_widgets()
+        self._sealed = 0
+        self._plain_from = None
+
+    def _start_timer(self) -> None:
         if self._flush_timer is None:
             self._flush_timer = self.set_interval(1 / FLUSHES_PER_SECOND, self._schedule_flush)
-        if self._stream is None and self.query(".reply-body"):  # none when plain text
-            self._stream = Markdown.get_stream(self._body)
 
     def _schedule_flush(self) -> None:
         # The flush runs in our message queue, not in the timer's task: stopping the
-        # timer cancels that task, and a flush cut short mid-seal would lose the stream.
+        # timer cancels that task, and a flush cut short mid-seal would lose text.
         if not self._flush_scheduled:
             self._flush_scheduled = True
             self.call_later(self._scheduled_flush)
@@ -429,78 +480,27 @@ class MessageView(Vertical):
         self._flush_scheduled = False
         await self.flush()
 
-    async def _write(self, raw: str) -> None:
-        assert self._stream is not None
-        text = strip_terminal_controls(raw)
-        self._live_source += text
-        await self._stream.write(text)
-
-    async def _reset_body(self, raw: str) -> None:
-        self._live_source = strip_terminal_controls(raw)
-        await self._body.update(self._live_source)
-
-    async def _stop_stream(self) -> None:
-        """Stop the MarkdownStream, working around two flaws of `MarkdownStream.stop()`.
-
-        Stopped before its task first ran, it re-raises that task's cancellation, which
-        would end whatever message loop called us; and what was written is then never
-        appended. So: swallow a cancellation that is not ours, and append what is missing.
-        """
-        stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            await stream.stop()
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise
-        body = self._body
-        shown = body.source
-        if len(self._live_source) > len(shown) and self._live_source.startswith(shown):
-            await body.append(self._live_source[len(shown) :])
-
-    def _reader_follows(self) -> bool:
-        scroller = self.parent
-        if not isinstance(scroller, Widget) or not scroller.is_scrollable:
-            return True
-        return scroller.scroll_y >= scroller.max_scroll_y - 1
-
-    async def _seal_head(self) -> None:
-        """Move the finished head of the live reply into cheap widgets (lock held)."""
-        live = self._shown[self._sealed :]
-        cut = seal_point(live, KEEP_LIVE_CHARS)
-        if not cut or self._stream is None:
-            return
-        await self._stop_stream()
-        await self.mount_all(self._snapshot_widgets(live[:cut]), before=self._body)
-        await self._reset_body(live[cut:])
-        self._sealed += cut
-        self._stream = Markdown.get_stream(self._body)
-
     async def _finish_stream(self) -> None:
-        if self._stream is None and self._flush_timer is None:
+        if self._flush_timer is None:
             return
         self._stop_timer()
         await self.flush()
-        async with self._flush_lock:
-            await self._stop_stream()
 
     async def _restart_live(self) -> None:
-        """The message is streaming again (a retry): back to an empty live Markdown."""
+        """The message is streaming again (a retry): back to an empty live tail."""
         await self.query(".reply-error, .retry, .reply-plain").remove()
         await self.query(SuggestionChips).remove()
         self._show_thinking()
         async with self._flush_lock:
             self._shown = self.message.text
-            self._sealed = 0
-            await self._remove_snapshot_widgets()
-            if not self.is_live or not self.query(".reply-body"):
-                self.is_live = True
-                body = Markdown(classes="reply-body")
-                await self.mount(body, before=self.query_one(".reply-footer"))
-            await self._reset_body(self._shown)
-        self._start_stream()
+            await self._remove_sealed()
+            if not self.query(".reply-body"):
+                await self.mount(
+                    Static(classes="reply-body"), before=self.query_one(".reply-footer")
+                )
+            self.is_live = True
+            await self._show_live()
+        self._start_timer()
 
     def _stop_timer(self) -> None:
         if self._flush_timer is not None:
@@ -509,21 +509,38 @@ class MessageView(Vertical):
 
     # --- the snapshot form -------------------------------------------------------------
 
-    def _snapshot_widgets(self, markdown: str | None = None) -> list[Widget]:
+    def _snapshot_widgets(
+        self, markdown: str | None = None, *, plain: bool = False
+    ) -> list[Widget]:
         """Widgets for `markdown` (the whole message by default): prose and code blocks."""
-        text = self.message.text if markdown is None else markdown
-        if self.message.plain_text:
-            return [Static(strip_terminal_controls(text), markup=False, classes="reply-prose")]
+        text = strip_terminal_controls(self.message.text if markdown is None else markdown)
+        if plain or self.message.plain_text:
+            return [Static(Content(text), classes="reply-prose")]
+        if len(text) > HEAVY_CHARS * 4:  # not even worth parsing as Markdown
+            return self._plain_pieces(text)
         widgets: list[Widget] = []
-        theme = markdown_theme(self.app.theme_variables or self.app.get_css_variables())
-        for segment in split_code_blocks(strip_terminal_controls(text)):
-            if segment.kind == "prose":
+        theme = self._theme()
+        for segment in split_code_blocks(text):
+            if is_heavy(segment.text):
+                widgets += self._plain_pieces(segment.text)
+            elif segment.kind == "prose":
                 widgets.append(Static(ThemedMarkdown(segment.text, theme), classes="reply-prose"))
             else:
                 block = Static(self._highlight(segment), classes="reply-code")
                 self._code_by_widget[block] = segment.text
                 widgets.append(block)
         return widgets
+
+    def _plain_pieces(self, text: str) -> list[Widget]:
+        """Enormous text as plain `Static`s of at most HEAVY_CHARS each."""
+        pieces: list[Widget] = []
+        while cut := plain_cut(text, HEAVY_CHARS):
+            pieces.append(Static(Content(text[:cut]), classes="reply-prose"))
+            text = text[cut:]
+        return [*pieces, Static(Content(text), classes="reply-prose")]
+
+    def _theme(self) -> RichTheme:
+        return markdown_theme(self.app.theme_variables or self.app.get_css_variables())
 
     def _highlight(self, segment: Segment) -> Content:
         # The very highlighter the live Markdown's fences use, so both forms look alike.
@@ -546,10 +563,11 @@ class MessageView(Vertical):
         footer = self.query_one(".reply-footer")
         await self._remove_snapshot_widgets()
         await self.mount_all(self._snapshot_widgets(), before=footer)
+        self._plain_from = None
 
     async def _remove_snapshot_widgets(self) -> None:
         await self.query(".reply-prose, .reply-code").remove()
-        self._code_by_widget.clear()
+        self._code_by_widget = {w: c for w, c in self._code_by_widget.items() if w.is_attached}
 
     # --- thinking, plain text, suggestions -----------------------------------------------
 
@@ -581,7 +599,7 @@ class MessageView(Vertical):
     async def _flush_plain(self) -> None:
         """A `meta` asked for plain text: one Static replaces the live Markdown (lock held)."""
         if not self.query(".reply-plain"):
-            await self._stop_stream()
+            await self._remove_sealed()
             await self.query(".reply-body").remove()
             await self.mount(self._plain_body(), before=self.query_one(".reply-footer"))
         elif self.message.text != self._shown:
