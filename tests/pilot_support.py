@@ -9,7 +9,10 @@ from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Static
 from textual.worker import WorkerState
+
+from poe_tui.ui.widgets.message_view import MessageView, ThemedMarkdown
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 
@@ -32,3 +35,15 @@ async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: 
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.02)
+
+
+def reply_markdown(view: MessageView) -> str:
+    """The text a reply's widgets were given: sealed blocks, then the live tail (the
+    Markdown source of each), or the plain text of a text/plain reply."""
+    parts = []
+    for widget in view.query(".reply-prose, .reply-body, .reply-plain").results(Static):
+        if isinstance(widget.content, ThemedMarkdown):
+            parts.append(widget.content.markdown.markup)
+        elif widget.has_class("reply-plain"):
+            parts.append(str(widget.render()))
+    return "\n\n".join(parts)

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pilot_support import wait_until, workers_done
+from pilot_support import reply_markdown, wait_until, workers_done
 from textual.pilot import Pilot
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
@@ -72,16 +72,9 @@ def chat(pilot: Pilot[Any]) -> ChatScreen:
 
 
 def shown_reply(screen: ChatScreen, reply: Message) -> str:
-    """The reply's text as its widgets hold it (live Markdown or finished snapshot)."""
     view = screen.query_one(ConversationView).view_for(reply)
     assert view is not None
-    parts = []
-    for widget in view.query(".reply-body, .reply-prose, .reply-plain"):
-        if isinstance(widget, Markdown):
-            parts.append(widget.source)
-        elif isinstance(widget, Static):
-            parts.append(str(widget.render()))
-    return "\n".join(parts)
+    return reply_markdown(view)
 
 
 def error_shown(screen: ChatScreen) -> str:

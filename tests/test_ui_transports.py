@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pilot_support import reply_markdown
 from test_ui_chat import chat, send, settled, wait_until
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
@@ -21,7 +22,7 @@ from poe_tui.fakepoe.bots import REPLACE_DRAFT, REPLACE_FINAL, SUGGESTIONS, THIN
 from poe_tui.store.sqlite_store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.transports import ANTHROPIC_NOTE, OPENAI_NOTE
-from poe_tui.ui.widgets.message_view import MessageView, ThemedMarkdown
+from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
@@ -307,15 +308,6 @@ async def test_thinking_is_collapsed_and_apart_from_the_answer(build) -> None:
         await pilot.click(box.query_one("CollapsibleTitle"))
         await pilot.pause()
         assert not box.collapsed
-
-
-def reply_markdown(view: MessageView) -> str:
-    """The Markdown a reply's widgets were given: sealed blocks, then the live tail."""
-    parts = []
-    for widget in view.query(".reply-prose, .reply-body").results(Static):
-        if isinstance(widget.content, ThemedMarkdown):
-            parts.append(widget.content.markdown.markup)
-    return "\n\n".join(parts)
 
 
 class OneMessage(App[None]):
