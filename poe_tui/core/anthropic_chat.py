@@ -8,7 +8,6 @@ Anthropic's `thinking` block); `max_output_tokens` becomes `max_tokens`.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
@@ -35,7 +34,7 @@ from poe_tui.core.files import is_text
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.network import network_error
-from poe_tui.core.sse import ServerSentEvent
+from poe_tui.core.sse import ServerSentEvent, event_object
 from poe_tui.core.transport import cut_off, stream_sse
 
 if TYPE_CHECKING:
@@ -184,16 +183,6 @@ def request_body(
 # --- the reply ----------------------------------------------------------------------
 
 
-def _object(sse: ServerSentEvent) -> dict[str, Any]:
-    try:
-        data = json.loads(sse.data)
-    except ValueError:
-        raise ProtocolError(f"The {sse.event!r} event's data is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(f"The {sse.event!r} event's data is not a JSON object.")
-    return data
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -230,7 +219,7 @@ class AnthropicReader:
         kind = sse.event
         if kind not in _KNOWN_EVENTS:
             return []  # ping and event types added after this was written
-        data = _object(sse)
+        data = event_object(sse)
         if kind == "error":
             raise error_from_body(None, data)
         if kind == "message_start":

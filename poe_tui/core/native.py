@@ -7,7 +7,6 @@ all into "Error communicating with bot"). This module never retries: the caller'
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +33,7 @@ from poe_tui.core.events import (
     ThinkingDelta,
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
-from poe_tui.core.sse import ServerSentEvent
+from poe_tui.core.sse import ServerSentEvent, event_object
 from poe_tui.core.transport import collect_reply, cut_off, stream_sse
 
 if TYPE_CHECKING:
@@ -167,16 +166,6 @@ def _classify(text: str, error_type: str | None, bot: str) -> PoeError:
     return ServerError(text or f"Bot {bot!r} reported an error.")
 
 
-def _object(sse: ServerSentEvent) -> dict[str, Any]:
-    try:
-        data = json.loads(sse.data)
-    except ValueError:
-        raise ProtocolError(f"The {sse.event!r} event's data is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(f"The {sse.event!r} event's data is not a JSON object.")
-    return data
-
-
 def _string(data: Mapping[str, Any], key: str, event: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
@@ -227,7 +216,7 @@ class NativeReader:
             # ping, `data` and events from newer protocol versions: skipped whatever
             # their data, so an old-style ping with a bare timestamp cannot break a reply.
             return []
-        data = _object(sse)
+        data = event_object(sse)
         if handler is not None:
             return handler(data)
         return self._control(sse.event, data, first=first)

@@ -243,10 +243,11 @@ class Retrier:
             delivered = False
             try:
                 async for event in events:
-                    if isinstance(event, StreamFailed) and not delivered:
-                        failed = event
-                        break
-                    delivered = delivered or _reaches_user(event)
+                    if not delivered:  # after that, events only pass through (per token)
+                        if isinstance(event, StreamFailed):
+                            failed = event
+                            break
+                        delivered = _reaches_user(event)
                     yield event
             finally:
                 await _close(events)

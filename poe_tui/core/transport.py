@@ -98,9 +98,20 @@ async def stream_sse(
         response = await client.http.send(request, auth=auth(), stream=True)
         try:
             await check_stream_response(response)
-            async for event in _read_events(response, reader):
-                started = True
-                yield event
+            # The decoding loop is inline, not a generator of its own: every generator
+            # layer costs each event a hop, and this loop runs per token (bench_parsing).
+            decoder = SseDecoder()
+            async for chunk in response.aiter_bytes():
+                for sse in decoder.feed(chunk):
+                    for event in reader.read(sse):
+                        started = True
+                        yield event
+                    if reader.finished:
+                        break
+                if reader.finished:
+                    break
+            else:
+                decoder.close()
         finally:
             await response.aclose()
         closing = reader.end()
@@ -114,16 +125,9 @@ async def stream_sse(
         yield event
 
 
-async def _read_events(response: httpx.Response, reader: SseReader) -> AsyncIterator[StreamEvent]:
-    """The body through our decoder and `reader`, until the reader has seen the end."""
-    decoder = SseDecoder()
-    async for chunk in response.aiter_bytes():
-        for sse in decoder.feed(chunk):
-            for event in reader.read(sse):
-                yield event
-            if reader.finished:
-                return
-    decoder.close()
+async def failed_stream(error: PoeError) -> AsyncIterator[StreamEvent]:
+    """A stream that fails before any request (the request could not be built)."""
+    yield StreamFailed(error)
 
 
 def cut_off() -> ProtocolError:
