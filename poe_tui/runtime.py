@@ -7,12 +7,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poe_tui.config import ConfigError, Settings, config_path, load_settings
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.retry import RetryPolicy
 from poe_tui.secrets import FoundKey, KeySource, find_key
+
+if TYPE_CHECKING:
+    from poe_tui.core.client import PoeClient
 
 BASE_URL_ENV = "POE_API_BASE"
 DEMO_KEY = "demo-key-not-secret"
@@ -45,6 +48,9 @@ class Connection:
         return int(self.settings.max_attachment_mb * 1024 * 1024)
 
     def client(self) -> PoeClient:
+        # Imported here: the app imports this module on its way to the first frame.
+        from poe_tui.core.client import PoeClient, Timeouts
+
         timeouts = Timeouts(connect=self.settings.connect_timeout, read=self.settings.read_timeout)
         retry = RetryPolicy.for_app(
             demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait

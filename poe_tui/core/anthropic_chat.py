@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_to_bytes
 
-import httpx
-
 from poe_tui.core.errors import (
     InvalidParameterError,
     PoeError,
@@ -350,6 +348,8 @@ async def complete(
     body = _prepare(
         client, bot, messages, stream=False, parameters=parameters, attachments=attachments
     )
+    import httpx  # loaded already by the client; imported here to keep it off start-up
+
     try:
         response = await client.http.post(
             client.url(PATH),

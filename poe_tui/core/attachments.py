@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from poe_tui.core.errors import UnsupportedTransportError
@@ -25,7 +26,9 @@ from poe_tui.core.events import FileOutput
 from poe_tui.core.files import FileMissing, LocalFile, data_url, guess_type, is_text
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.transport import Transport
-from poe_tui.core.uploads import Uploader
+
+if TYPE_CHECKING:
+    from poe_tui.core.uploads import Uploader  # httpx: imported with the client
 
 # Anthropic's Messages API takes these image types only (others are refused there).
 ANTHROPIC_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})

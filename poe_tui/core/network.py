@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from poe_tui.core.errors import NetworkError, PoeError, ProtocolError
 
+if TYPE_CHECKING:
+    import httpx
+
 
 def network_error(exc: httpx.HTTPError, base_url: str, *, mid_stream: bool = False) -> PoeError:
+    import httpx  # loaded already: `exc` is one of its errors (kept off start-up)
+
     host = urlsplit(base_url).netloc or base_url
     if isinstance(exc, httpx.ConnectTimeout):
         return NetworkError(f"Could not reach {host} (connection timed out).")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from poe_tui.core.errors import (
     PoeError,
     ProtocolError,
@@ -183,6 +181,8 @@ async def complete(
     attachments: Sequence[Attachment] = (),
 ) -> ChatReply:
     body = request_body(bot, messages, stream=False, parameters=parameters, attachments=attachments)
+    import httpx  # loaded already by the client; imported here to keep it off start-up
+
     try:
         response = await client.http.post(client.url(PATH), json=body, auth=client.auth())
     except httpx.HTTPError as exc:

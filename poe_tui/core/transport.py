@@ -11,8 +11,6 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
-
 from poe_tui.core.errors import PoeError, ProtocolError, error_from_response
 from poe_tui.core.events import (
     Done,
@@ -30,6 +28,8 @@ from poe_tui.core.network import network_error
 from poe_tui.core.sse import ServerSentEvent, SseDecoder
 
 if TYPE_CHECKING:
+    import httpx
+
     from poe_tui.core.client import PoeClient
 
 
@@ -87,6 +87,8 @@ async def stream_sse(
 ) -> AsyncIterator[StreamEvent]:
     """POST `body`, read the SSE reply through `reader`. Never raises PoeError:
     failures arrive as one final `StreamFailed`, after whatever text came first."""
+    import httpx  # loaded already by the client; imported here to keep it off start-up
+
     started = False
     try:
         request = client.http.build_request(

@@ -62,7 +62,6 @@ from poe_tui.store import StoreError
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_actions import HistoryActions
-from poe_tui.ui.screens.model_picker import ModelPickerScreen
 from poe_tui.ui.transports import sendable, transport_label
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
@@ -379,6 +378,8 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         models = await self.ensure_models()
         if models is None:
             return
+        from poe_tui.ui.screens.model_picker import ModelPickerScreen  # lazy: first paint
+
         picker = ModelPickerScreen(models, self.conversation.bot)
         choice = await self.app.push_screen_wait(picker)
         if choice:

@@ -34,7 +34,6 @@ from poe_tui.core.attachments import (
     linked_files,
 )
 from poe_tui.core.conversation import Conversation, Message
-from poe_tui.core.downloads import download
 from poe_tui.core.errors import PoeError
 from poe_tui.core.files import (
     MB,
@@ -50,7 +49,6 @@ from poe_tui.core.files import (
     split_paths,
 )
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.uploads import Uploader
 from poe_tui.store.errors import StoreError
 from poe_tui.ui.file_keeper import FileKeeper, keeper_for
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel, PendingFile
@@ -59,6 +57,7 @@ from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
 from poe_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
+    from poe_tui.core.uploads import Uploader
     from poe_tui.ui.app import PoeApp
     from poe_tui.ui.screens.chat import ReplyJob
 
@@ -349,6 +348,8 @@ class AttachmentsMixin:
             await self._refresh_files(reply)
 
     async def _fetch(self, file: MessageFile) -> MessageFile:
+        from poe_tui.core.downloads import download  # httpx: after the first frame
+
         assert file.url is not None
         with tempfile.TemporaryDirectory(prefix="poe-tui-fetch-") as folder:
             target = Path(folder) / "download"

@@ -20,11 +20,6 @@ from textual import work
 from poe_tui.config import download_dir
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.store import StoreError
-from poe_tui.store.export import from_json, to_json, to_markdown
-from poe_tui.ui.screens.confirm import ConfirmScreen
-from poe_tui.ui.screens.model_picker import ModelPickerScreen
-from poe_tui.ui.screens.several_bots import SeveralBotsScreen
-from poe_tui.ui.screens.text_prompt import TextPromptScreen
 from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_view import MessageView, can_continue
@@ -243,6 +238,8 @@ class HistoryActions:
         self.refresh_history_list()
 
     async def _rename(self: ChatScreen, conversation_id: str, title: str) -> None:
+        from poe_tui.ui.screens.text_prompt import TextPromptScreen  # lazy: first paint
+
         new_title = await self.app.push_screen_wait(TextPromptScreen("Rename conversation", title))
         if new_title and new_title != title:
             self.poe_app.store.rename(conversation_id, new_title)
@@ -251,6 +248,8 @@ class HistoryActions:
         noun = "message" if count == 1 else "messages"
         streaming = any(job.conversation.id == conversation_id for job in self.jobs)
         stopped = " Its reply still arriving is stopped." if streaming else ""
+        from poe_tui.ui.screens.confirm import ConfirmScreen  # lazy: first paint
+
         question = ConfirmScreen(
             f"Delete “{title}”?",
             f"Its {count} {noun} (every version counted) and the attachments only it "
@@ -271,6 +270,9 @@ class HistoryActions:
 
     @work(group="history", exit_on_error=False)
     async def action_export_conversation(self: ChatScreen, fmt: str) -> None:
+        from poe_tui.store.export import to_json, to_markdown  # lazy: first paint
+        from poe_tui.ui.screens.text_prompt import TextPromptScreen
+
         conversation = self.conversation
         if not conversation.messages:
             self.notify("Nothing to export yet.", severity="warning", markup=False)
@@ -303,6 +305,9 @@ class HistoryActions:
 
     @work(group="history", exit_on_error=False)
     async def action_import_conversation(self: ChatScreen) -> None:
+        from poe_tui.store.export import from_json  # lazy: first paint
+        from poe_tui.ui.screens.text_prompt import TextPromptScreen
+
         source = await self.app.push_screen_wait(
             TextPromptScreen(
                 "Import a conversation from a poe-tui JSON export",
@@ -387,6 +392,8 @@ class HistoryActions:
             models = await self.ensure_models()
             choice = None
             if models is not None:
+                from poe_tui.ui.screens.model_picker import ModelPickerScreen  # lazy: first paint
+
                 choice = await self.app.push_screen_wait(ModelPickerScreen(models, bot))
             # The user may have sent or switched chats while the picker was open.
             if not choice or conversation is not self.conversation:
@@ -417,6 +424,8 @@ class HistoryActions:
         models = await self.ensure_models()
         if models is None:
             return
+        from poe_tui.ui.screens.several_bots import SeveralBotsScreen  # lazy: first paint
+
         bots = await self.app.push_screen_wait(SeveralBotsScreen(models, reply.bot))
         allowed = [bot for bot in bots or [] if await self.guards_allow(bot)]
         # The user may have sent or switched chats while the questions were open.
