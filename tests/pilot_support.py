@@ -22,8 +22,12 @@ async def workers_done(app: App[Any]) -> None:
 
     Textual's `workers.wait_for_complete()` raises when a worker was cancelled, and the
     app cancels some on purpose (an exclusive balance refresh replaces the one before
-    it); a cancelled worker is finished as far as a test is concerned.
+    it); a cancelled worker is finished as far as a test is concerned. poe-tui starts
+    its first fetches a refresh after the first frame, so those are waited for first.
     """
+    fetches_started = getattr(app, "fetches_started", None)
+    if isinstance(fetches_started, asyncio.Event):
+        await fetches_started.wait()
     while active := [w for w in app.workers if w.state in ACTIVE]:
         await asyncio.gather(*(w.wait() for w in active), return_exceptions=True)
 

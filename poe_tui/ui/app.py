@@ -7,12 +7,13 @@ settings, the store and the model list; the `ChatScreen` does the chatting.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from importlib import import_module
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -24,13 +25,15 @@ from textual.widgets import HelpPanel
 
 from poe_tui.config import ConfigError, Settings, update_settings
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.retry import RetryPolicy
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import SqliteStore
 from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
+
+if TYPE_CHECKING:
+    from poe_tui.core.client import PoeClient
 
 
 def default_upload_url(base_url: str, settings: Settings, demo: bool) -> str:
@@ -309,20 +312,26 @@ class PoeApp(App[None]):
         self.resume = resume  # a conversation id prefix, or "latest", to open at start
         # Attachments: where native uploads go, and how files are opened (tests pass
         # a recorder; the real one starts the system viewer).
-        self.upload_url = upload_url or default_upload_url(base_url, settings, demo)
+        self._upload_url = upload_url
         self.opener: Callable[[str], None] = opener or system_open
         self.models: list[ModelInfo] | None = None
         self._client: PoeClient | None = None
         # Started once the first frame is out (the demo's local server, see launch.py).
         self._after_first_frame = after_first_frame
+        # Set once the start-up fetches (models, balance) are under way: tests wait on
+        # it before waiting for the workers, since they start a refresh after on_ready.
+        self.fetches_started = asyncio.Event()
 
     # --- lifetime ---------------------------------------------------------------------
 
     @property
     def client(self) -> PoeClient:
         """The one HTTP client, made on first use: its TLS context costs 40 ms that the
-        first frame need not wait for (profiled); closed when the app ends."""
+        first frame need not wait for (profiled); closed when the app ends. httpx
+        itself (~45 ms to import) is loaded here too, for the same reason."""
         if self._client is None:
+            from poe_tui.core.client import PoeClient, Timeouts
+
             if not self.is_running:
                 raise RuntimeError("The client exists only while the app runs.")
             settings = self.settings
@@ -334,6 +343,14 @@ class PoeApp(App[None]):
                 self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
             )
         return self._client
+
+    @property
+    def upload_url(self) -> str:
+        """Where native uploads go: worked out on first use, as the uploads module
+        brings httpx with it (kept off the way to the first frame)."""
+        if self._upload_url is None:
+            self._upload_url = default_upload_url(self.base_url, self.settings, self.demo)
+        return self._upload_url
 
     @property
     def chat_screen(self) -> ChatScreen:
@@ -370,9 +387,15 @@ class PoeApp(App[None]):
             # A moment later still: the footer's keys fill in a refresh or two after
             # on_ready, and the server's start-up (imports, a thread) held them back.
             self.set_timer(AFTER_FIRST_FRAME_SECONDS, self._after_first_frame)
+        # The fetches too: making the client and sending the requests held the first
+        # complete frame (the footer's keys) back by ~100 ms (profiled).
+        self.call_after_refresh(self._start_fetches)
+
+    def _start_fetches(self) -> None:
         self.chat_screen.load_models()
         if self.api_key is not None:
             self.chat_screen.refresh_account()
+        self.fetches_started.set()
 
     async def on_unmount(self) -> None:
         if self._client is not None:
