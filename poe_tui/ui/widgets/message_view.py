@@ -27,9 +27,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from markdown_it import MarkdownIt
 from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Markdown as RichMarkdown
 from rich.segment import Segment as RichSegment
 from rich.style import Style
 from rich.theme import Theme as RichTheme
@@ -43,7 +41,6 @@ from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Static, TextArea
-from textual.widgets.markdown import MarkdownFence
 
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.events import Retrying, Throttled
@@ -65,6 +62,9 @@ HEAVY_LINES = 2_000
 
 def code_blocks(markdown: str) -> list[str]:
     """The contents of every fenced or indented code block, in order."""
+    # Imported here, as the three Markdown modules below: ~35 ms, no first frame needs them.
+    from markdown_it import MarkdownIt
+
     tokens = MarkdownIt("commonmark").parse(markdown)
     # Without the final newline, so pasting into a shell does not run the last line.
     return [t.content.rstrip("\n") for t in tokens if t.type in ("fence", "code_block")]
@@ -86,6 +86,8 @@ class Segment:
 
 def split_code_blocks(markdown: str) -> list[Segment]:
     """Cut Markdown at its top-level code blocks, so each block can be its own widget."""
+    from markdown_it import MarkdownIt  # not on start-up: see code_blocks
+
     lines = markdown.splitlines(keepends=True)
     segments: list[Segment] = []
     cursor = 0
@@ -107,6 +109,8 @@ def seal_point(markdown: str, keep: int) -> int:
     Cutting there leaves the head complete Markdown on its own, so it can be rendered
     apart from the tail that is still growing.
     """
+    from markdown_it import MarkdownIt  # not on start-up: see code_blocks
+
     offsets = [0]
     for line in markdown.splitlines(keepends=True):
         offsets.append(offsets[-1] + len(line))
@@ -217,6 +221,8 @@ class ThemedMarkdown:
     """
 
     def __init__(self, markdown: str, theme: RichTheme) -> None:
+        from rich.markdown import Markdown as RichMarkdown  # not on start-up: see code_blocks
+
         self.markdown = RichMarkdown(markdown, hyperlinks=True)
         self.theme = theme
         self._lines: tuple[Hashable, list[list[RichSegment]]] | None = None
@@ -544,6 +550,8 @@ class MessageView(Vertical):
 
     def _highlight(self, segment: Segment) -> Content:
         # The very highlighter the live Markdown's fences use, so both forms look alike.
+        from textual.widgets.markdown import MarkdownFence  # not on start-up: see code_blocks
+
         return MarkdownFence.highlight(
             segment.text,
             segment.language,
@@ -746,6 +754,8 @@ class MessageView(Vertical):
     def _code_at(self, widget: Widget | None) -> str | None:
         if widget is None:
             return None
+        from textual.widgets.markdown import MarkdownFence  # not on start-up: see code_blocks
+
         for node in widget.ancestors_with_self:
             if isinstance(node, MarkdownFence):
                 return node.code
