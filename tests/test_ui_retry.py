@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pilot_support import wait_until
+from pilot_support import wait_until, workers_done
 from textual.pilot import Pilot
 
 from poe_tui.config import Settings
@@ -53,7 +53,11 @@ def fault(status: int, times: int, retry_after: str | None = None) -> tuple[str,
 
 
 async def use_client(app: PoeApp, headers: dict[str, str], policy: RetryPolicy) -> None:
-    """The app's client, but sending the fault headers (a real client, real sockets)."""
+    """The app's client, but sending the fault headers (a real client, real sockets).
+
+    Swapped once the start-up fetches (models, balance) are done, so the faults meet
+    only the requests the test makes."""
+    await workers_done(app)
     old = app.client
     http = httpx.AsyncClient(headers=headers, timeout=10)
     app._client = PoeClient(old.api_key, base_url=old.base_url, http=http, retry=policy)
