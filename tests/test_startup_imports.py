@@ -38,7 +38,7 @@ def test_importing_the_app_loads_no_heavy_module() -> None:
 
 def test_composing_the_chat_screen_imports_no_other_screen_nor_markdown() -> None:
     # Headless, up to the first frame: the chat screen composed and mounted, key
-    # lookups (key_for) done, the fetches not yet started.
+    # lookups (key_for) done. httpx is not checked: the fetches start right after.
     code = textwrap.dedent(
         """
         import asyncio
