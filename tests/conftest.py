@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Shared fixtures that live in modules of their own.
+from bots_gate import gate  # noqa: F401
+
 from poe_tui.fakepoe import FakePoeServer
 
 ISOLATED_VARIABLES = (

@@ -132,10 +132,11 @@ async def test_escape_cancels_and_keeps_partial_text(make_app) -> None:
         await wait_until(pilot, lambda: chat(pilot).job is None)
 
 
-async def test_sending_while_streaming_is_refused_and_keeps_text(make_app) -> None:
-    app = make_app("slow-echo")
+async def test_sending_while_streaming_is_refused_and_keeps_text(make_app, gate) -> None:
+    app = make_app("slow-echo")  # held after its first words until the gate opens
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "one two three four five six seven eight", wait=False)
+        await wait_until(pilot, lambda: bool(chat(pilot).conversation.messages[-1].text))
         await pilot.press(*"next", "enter")  # typing works while the reply streams
         await pilot.pause()
         assert chat(pilot).query_one(PromptInput).text == "next"

@@ -9,11 +9,11 @@ whole text must be in the SQLite file exactly once, with its bot and conversatio
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import bots_gate
 import pytest
 from pilot_support import wait_until, workers_done
 from textual.pilot import Pilot
@@ -22,8 +22,7 @@ from textual.widgets import Input, OptionList
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer, bots
-from poe_tui.fakepoe.bots import BotRequest, Pace, Piece, Sleep, Text, echo_text, split_chunks
+from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens import chat as chat_module
@@ -39,34 +38,7 @@ from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.prompt_input import PromptInput
 
 SIZE = (130, 40)
-GATED_BOTS = ("slow-echo", "echo", "demo-params")
-
-
-class Gate:
-    """Bots that say their first words, then wait until the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.opened = threading.Event()  # the server runs on a thread of its own
-
-    def bot(self) -> bots.Bot:
-        async def held_echo(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
-            chunks = split_chunks(echo_text(request))
-            yield Text(chunks[0])
-            while not self.opened.is_set():
-                yield Sleep(0.01)
-            for chunk in chunks[1:]:
-                yield Text(chunk)
-
-        return held_echo
-
-
-@pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Gate:
-    held = Gate()
-    for name in GATED_BOTS:
-        monkeypatch.setitem(bots.BOTS, name, held.bot())
-    yield held
-    held.opened.set()  # never leave a server stream waiting
+GATED_BOTS = bots_gate.GATED_BOTS
 
 
 @pytest.fixture
