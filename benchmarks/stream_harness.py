@@ -368,7 +368,10 @@ def profiled(args: argparse.Namespace, probe: Probe) -> None:
     session = profiler.stop() if profiler.is_running else profiler.last_session
     assert session is not None
     session.save(str(args.profile.with_suffix(".pyisession")))
-    renderer = ConsoleRenderer(show="*/textual/*|*/rich/*|*/poe_tui/*", time="percent_of_total")
+    # pyinstrument 5 takes the frames to show as a regex in processor_options (its
+    # `show=` glob keyword is gone: passing it failed the run).
+    shown = r".*/(textual|rich|poe_tui)/.*"
+    renderer = ConsoleRenderer(processor_options={"show_regex": shown}, time="percent_of_total")
     args.profile.write_text(renderer.render(session))
 
 
