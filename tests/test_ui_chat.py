@@ -607,3 +607,25 @@ async def test_a_long_reply_keeps_only_its_tail_live(make_app) -> None:
         assert "Attachments" in tail.markdown.markup and "Paragraph" not in tail.markdown.markup
         head = sealed.first(Static).content
         assert isinstance(head, ThemedMarkdown) and "Paragraph 0:" in head.markdown.markup
+
+
+async def test_a_growing_reply_costs_one_layout_a_flush(make_app) -> None:
+    """Issue 9: Textual lays the screen out again when a widget's virtual size changes;
+    the reply's widgets opt out, so a flush that grows the reply is one layout, not two
+    or three (each a full reflow and paint of the screen)."""
+    app = make_app("echo")
+    async with app.run_test(size=SIZE) as pilot:
+        reply = await send(pilot, "first words")
+        screen = chat(pilot)
+        view = next(v for v in screen.query(MessageView).results(MessageView) if v.is_reply)
+        await settled(pilot)
+        height = view.size.height
+        layouts: list[object] = []
+        screen.screen_layout_refresh_signal.subscribe(screen, layouts.append, immediate=True)
+        for _ in range(3):
+            reply.text += "\n\nanother paragraph of words"
+            await view.flush()
+            for _ in range(5):  # several frames: any second layout would show up here
+                await pilot.pause()
+        assert view.size.height > height  # the reply did grow on screen
+        assert len(layouts) == 3

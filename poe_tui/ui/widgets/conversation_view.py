@@ -15,6 +15,7 @@ from textual.widgets import Button, Static
 from poe_tui.core.conversation import Conversation, Message
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_view import MessageView
+from poe_tui.ui.widgets.reply_text import virtual_size_from_layout
 
 WINDOW = 6  # messages mounted when a conversation opens (more than a screenful)
 PAGE = 10  # messages added each time the reader reaches the top
@@ -33,6 +34,7 @@ EMPTY_HINT = """Ask anything.
 
 class ConversationView(VerticalScroll):
     DEFAULT_CSS = load_css(__file__, "conversation_view.tcss")
+    virtual_size = virtual_size_from_layout()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

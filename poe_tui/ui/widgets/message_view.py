@@ -47,6 +47,7 @@ from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_files import MessageFiles
+from poe_tui.ui.widgets.reply_text import ReplyText, virtual_size_from_layout
 from poe_tui.ui.widgets.retry_notice import RetryNotice
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
@@ -248,6 +249,7 @@ def can_continue(message: Message) -> bool:
 
 class MessageView(Vertical):
     DEFAULT_CSS = load_css(__file__, "message_view.tcss")
+    virtual_size = virtual_size_from_layout()
 
     # Keys for the focused message (click it, or Tab to it); check_action hides the
     # ones that do not apply to this message.
@@ -346,7 +348,7 @@ class MessageView(Vertical):
             yield self._plain_body()
         elif self.is_live:
             self._shown = self.message.text
-            yield Static(classes="reply-body")
+            yield ReplyText(classes="reply-body")
         else:
             yield from self._snapshot_widgets()
         yield Static(reply_footer(self.message), markup=False, classes="reply-footer")
@@ -502,7 +504,7 @@ class MessageView(Vertical):
             await self._remove_sealed()
             if not self.query(".reply-body"):
                 await self.mount(
-                    Static(classes="reply-body"), before=self.query_one(".reply-footer")
+                    ReplyText(classes="reply-body"), before=self.query_one(".reply-footer")
                 )
             self.is_live = True
             await self._show_live()
@@ -521,7 +523,7 @@ class MessageView(Vertical):
         """Widgets for `markdown` (the whole message by default): prose and code blocks."""
         text = strip_terminal_controls(self.message.text if markdown is None else markdown)
         if plain or self.message.plain_text:
-            return [Static(Content(text), classes="reply-prose")]
+            return [ReplyText(Content(text), classes="reply-prose")]
         if len(text) > HEAVY_CHARS * 4:  # not even worth parsing as Markdown
             return self._plain_pieces(text)
         widgets: list[Widget] = []
@@ -530,9 +532,10 @@ class MessageView(Vertical):
             if is_heavy(segment.text):
                 widgets += self._plain_pieces(segment.text)
             elif segment.kind == "prose":
-                widgets.append(Static(ThemedMarkdown(segment.text, theme), classes="reply-prose"))
+                prose = ThemedMarkdown(segment.text, theme)
+                widgets.append(ReplyText(prose, classes="reply-prose"))
             else:
-                block = Static(self._highlight(segment), classes="reply-code")
+                block = ReplyText(self._highlight(segment), classes="reply-code")
                 self._code_by_widget[block] = segment.text
                 widgets.append(block)
         return widgets
@@ -541,9 +544,9 @@ class MessageView(Vertical):
         """Enormous text as plain `Static`s of at most HEAVY_CHARS each."""
         pieces: list[Widget] = []
         while cut := plain_cut(text, HEAVY_CHARS):
-            pieces.append(Static(Content(text[:cut]), classes="reply-prose"))
+            pieces.append(ReplyText(Content(text[:cut]), classes="reply-prose"))
             text = text[cut:]
-        return [*pieces, Static(Content(text), classes="reply-prose")]
+        return [*pieces, ReplyText(Content(text), classes="reply-prose")]
 
     def _theme(self) -> RichTheme:
         return markdown_theme(self.app.theme_variables or self.app.get_css_variables())
@@ -602,7 +605,7 @@ class MessageView(Vertical):
 
     def _plain_body(self) -> Static:
         text = strip_terminal_controls(self.message.text)
-        return Static(text, markup=False, classes="reply-plain")
+        return ReplyText(text, markup=False, classes="reply-plain")
 
     async def _flush_plain(self) -> None:
         """A `meta` asked for plain text: one Static replaces the live Markdown (lock held)."""
