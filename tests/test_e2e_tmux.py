@@ -121,6 +121,15 @@ def wait_for(
         time.sleep(POLL)
 
 
+def choose_bot(tmux: Tmux, search: str, name: str) -> None:
+    """Pick a bot in the model picker (F2) by typing `search`; wait for its prompt."""
+    tmux.keys("F2")
+    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
+    tmux.keys(search, literal=True)
+    tmux.keys("Enter")
+    wait_for(tmux, f"{name} chosen", lambda s: f"Message {name}" in s)
+
+
 def wait_exit(tmux: Tmux) -> int:
     """The exit status of the pane's command, once it has exited."""
     # Scrollback too: leaving the alternate screen can push the line out of view.
@@ -194,11 +203,7 @@ def test_attach_a_file_and_the_echo_bot_acknowledges_it(tmux: Tmux, tmp_path: Pa
     notes.write_text("remember the milk\n")
     tmux.start([sys.executable, "-m", "poe_tui", "--demo"])
     wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
-    tmux.keys("F2")
-    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
-    tmux.keys("echo", literal=True)
-    tmux.keys("Enter")
-    wait_for(tmux, "the echo bot chosen", lambda s: "Message Echo" in s)
+    choose_bot(tmux, "echo", "Echo")
 
     tmux.keys(f"/attach {notes}", literal=True)
     tmux.keys("Enter")
@@ -223,11 +228,7 @@ def test_alt_1_sends_a_suggestion_and_ctrl_j_adds_a_line(tmux: Tmux) -> None:
     """Keys as a terminal sends them (Alt+1 is Esc 1), not as Pilot presses them."""
     tmux.start([sys.executable, "-m", "poe_tui", "--demo"])
     wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
-    tmux.keys("F2")
-    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
-    tmux.keys("demo-suggest", literal=True)
-    tmux.keys("Enter")
-    wait_for(tmux, "the suggesting bot chosen", lambda s: "Message Demo-Suggest" in s)
+    choose_bot(tmux, "demo-suggest", "Demo-Suggest")
 
     tmux.keys("first line", literal=True)
     tmux.keys("C-j")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from launch_with_hooks import HOSTILE_TEXT
-from test_e2e_tmux import Tmux, isolated_env, require_tmux, wait_exit, wait_for
+from test_e2e_tmux import Tmux, choose_bot, isolated_env, require_tmux, wait_exit, wait_for
 
 LAUNCHER = Path(__file__).with_name("launch_with_hooks.py")
 HOSTILE_ENV = {"POE_TUI_TEST_HOSTILE": "1"}
@@ -56,11 +56,7 @@ def test_hostile_reply_in_the_app(witness: Tmux) -> None:
     tmux.start([sys.executable, str(LAUNCHER), "--demo"])
     wait_for(tmux, "the first screen", lambda s: "Message Demo-Showcase" in s)
     title_before = terminal_state(tmux)[1]
-    tmux.keys("F2")
-    wait_for(tmux, "the model picker", lambda s: "Choose a model" in s)
-    tmux.keys("echo", literal=True)
-    tmux.keys("Enter")
-    wait_for(tmux, "the echo bot chosen", lambda s: "Message Echo" in s)
+    choose_bot(tmux, "echo", "Echo")
     tmux.keys("say something nasty", literal=True)
     tmux.keys("Enter")
     screen = wait_for(
