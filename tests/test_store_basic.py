@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reply_support import write_reply
 
 from poe_tui.core.conversation import Conversation, ConversationStore, MessageStatus
 from poe_tui.store import AmbiguousId, NotFound, SqliteStore, StoreError
@@ -20,9 +21,7 @@ def chat(store: SqliteStore, bot: str, *turns: tuple[str, str]) -> Conversation:
     for prompt, answer in turns:
         user = conversation.add_user_message(prompt)
         store.save_user_message(conversation, user)
-        writer = store.reply_writer(conversation, conversation.start_reply())
-        writer.append(answer)
-        writer.finish(MessageStatus.COMPLETE)
+        write_reply(store, conversation, conversation.start_reply(), answer)
     return conversation
 
 

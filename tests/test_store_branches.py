@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reply_support import write_reply
 
 from poe_tui.core.conversation import Conversation, MessageStatus
 from poe_tui.store import NotFound, SqliteStore, StoreError
@@ -26,9 +27,7 @@ def turn(store: SqliteStore, conversation: Conversation, prompt: str, answer: st
 def reply(store: SqliteStore, conversation: Conversation, answer: str) -> None:
     if conversation.messages[-1].role == "user":
         conversation.start_reply()
-    writer = store.reply_writer(conversation, conversation.messages[-1])
-    writer.append(answer)
-    writer.finish()
+    write_reply(store, conversation, conversation.messages[-1], answer)
 
 
 def texts(conversation: Conversation) -> list[str]:
@@ -99,12 +98,9 @@ def test_continue_a_stopped_reply(store: SqliteStore) -> None:
     conversation = Conversation(bot="a")
     user = conversation.add_user_message("count")
     store.save_user_message(conversation, user)
-    writer = store.reply_writer(conversation, conversation.start_reply())
-    writer.append("1 2 3")
-    writer.finish(MessageStatus.STOPPED)
+    write_reply(store, conversation, conversation.start_reply(), "1 2 3", MessageStatus.STOPPED)
     cont = store.continue_reply(conversation, conversation.messages[1].id)
-    cont.append(" 4 5")
-    cont.finish()
+    write_reply(store, conversation, cont, " 4 5")
     (_, loaded) = store.load(conversation.id).messages
     assert loaded.text == "1 2 3 4 5"
     assert loaded.status is MessageStatus.COMPLETE

@@ -60,7 +60,7 @@ def test_v1_database_migrates_to_latest(tmp_path: Path) -> None:
     with SqliteStore(path) as store:
         assert store.migrated_from == 1
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
-        assert version == LATEST_VERSION == 2
+        assert version == LATEST_VERSION == 3
         loaded = store.load("c1")
         assert [m.text for m in loaded.messages] == ["What is a platypus?", "An egg-laying mammal."]
         assert loaded.messages[1].points is None  # a v2 column, empty for old rows

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from reply_support import finish, stream_into
 
 from poe_tui.core.conversation import Conversation, MessageStatus
-from poe_tui.store import SqliteStore
+from poe_tui.store import SqliteStore, TurnLog
 from poe_tui.store.search import fts_query
 
 
@@ -78,12 +79,17 @@ def test_index_follows_edits_and_deletes(store: SqliteStore) -> None:
     assert integrity is not None  # raises if the index and the table disagree
 
 
-def test_search_finds_replies_while_they_stream(store: SqliteStore) -> None:
+def test_a_reply_is_indexed_once_when_it_ends(store: SqliteStore) -> None:
+    """Streaming appends chunks (linear cost); the index takes the whole text at the end."""
     conversation = Conversation(bot="bot")
     user = conversation.add_user_message("question")
     store.save_user_message(conversation, user)
-    writer = store.reply_writer(conversation, conversation.start_reply(), interval=0)
-    writer.append("an answer about pelicans")
+    reply = conversation.start_reply()
+    TurnLog(store).open_reply(conversation, reply)
+    stream_into(store, conversation, reply, "an answer ", "about pelicans")
+    assert store.search("pelicans") == []
+    assert store.load(conversation.id).messages[-1].text == "an answer about pelicans"
+    finish(store, conversation, reply)
     assert [h.role for h in store.search("pelicans")] == ["assistant"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sqlite3
@@ -14,35 +13,30 @@ import time
 from pathlib import Path
 
 import pytest
+from reply_support import finish, stream_into
 
-from poe_tui.core.conversation import Conversation, MessageStatus
-from poe_tui.store import INTERRUPTED_TITLE, ReplyWriter, SqliteStore
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from poe_tui.core.chat import ReplyDelta
+from poe_tui.core.conversation import Conversation, Message, MessageStatus
+from poe_tui.store import INTERRUPTED_TITLE, SqliteStore, TurnLog
 
 
-def start(store: SqliteStore, **options: float) -> tuple[Conversation, ReplyWriter]:
+def start(store: SqliteStore) -> tuple[Conversation, Message]:
     conversation = Conversation(bot="bot")
     user = conversation.add_user_message("Tell me a story")
     store.save_user_message(conversation, user)
     reply = conversation.start_reply()
-    return conversation, store.reply_writer(conversation, reply, **options)  # type: ignore[arg-type]
+    TurnLog(store).open_reply(conversation, reply)
+    return conversation, reply
 
 
 def stored_text(path: Path, message_id: str) -> tuple[str, str]:
-    conn = sqlite3.connect(path)
-    try:
-        row = conn.execute("SELECT text, status FROM messages WHERE id = ?", (message_id,))
-        text, status = row.fetchone()
-    finally:
-        conn.close()
-    return text, status
+    """What another program reading the history sees of a message (chunks included)."""
+    with SqliteStore(path) as reader:
+        row = reader.conn.execute(
+            "SELECT conversation_id, status FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
+        message = next(m for m in reader.load(row[0]).messages if m.id == message_id)
+    return message.text, row[1]
 
 
 def test_user_message_is_committed_before_sending(tmp_path: Path) -> None:
@@ -56,69 +50,74 @@ def test_user_message_is_committed_before_sending(tmp_path: Path) -> None:
         assert (extras.transport, extras.parameters) == ("openai", {"t": 1})
 
 
-def test_writer_batches_by_time_and_size(tmp_path: Path) -> None:
+def test_each_batch_is_appended_not_rewritten(tmp_path: Path) -> None:
+    """Saving grows with the batch, not the reply: the row and its index are written once,
+    when the reply ends."""
     path = tmp_path / "c.db"
-    clock = FakeClock()
     with SqliteStore(path) as store:
-        conversation = Conversation(bot="bot")
-        conversation.add_user_message("q")
-        reply = conversation.start_reply()
-        writer = ReplyWriter(store, conversation, reply, interval=0.5, max_chars=100, clock=clock)
-        store.save(conversation)  # what reply_writer does first
-        for _ in range(10):
-            writer.append("ab")
-        assert writer.flushes == 0
-        assert stored_text(path, reply.id) == ("", "streaming")
-        clock.now = 0.6
-        writer.append("c")
-        assert writer.flushes == 1
-        assert stored_text(path, reply.id)[0] == "ab" * 10 + "c"
-        writer.append("x" * 100)  # a big delta is written at once, whatever the time
-        assert writer.flushes == 2
-        writer.finish()
-        assert stored_text(path, reply.id) == ("ab" * 10 + "c" + "x" * 100, "complete")
-        assert reply.finished_at is not None
-        assert store.message_extras(reply.id).first_token_at is not None
+        conversation, reply = start(store)
+        stream_into(store, conversation, reply, "ab", "cd", "ef")
+        row_text = store.conn.execute("SELECT text FROM messages WHERE id = ?", (reply.id,))
+        assert row_text.fetchone()[0] == ""  # the row was not rewritten per batch
+        chunks = store.conn.execute(
+            "SELECT data FROM reply_chunks WHERE message_id = ? ORDER BY seq", (reply.id,)
+        ).fetchall()
+        assert chunks == [("ab",), ("cd",), ("ef",)]
+        assert stored_text(path, reply.id) == ("abcdef", "streaming")  # another reader
+        finish(store, conversation, reply)
+        assert store.conn.execute("SELECT COUNT(*) FROM reply_chunks").fetchone()[0] == 0
+        assert stored_text(path, reply.id) == ("abcdef", "complete")
 
 
-def test_writer_as_context_manager_records_how_it_ended(tmp_path: Path) -> None:
+def test_replace_and_thinking_chunks_are_read_back_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    with SqliteStore(path) as store:
+        conversation, reply = start(store)
+        log = TurnLog(store)
+        for delta in (
+            ReplyDelta(text="draft", thinking="hm"),
+            ReplyDelta(replaced="Final", text=" answer", thinking=" ok"),
+        ):
+            log.append_reply(conversation, reply, delta)
+        loaded = SqliteStore(path).load(conversation.id).messages[-1]
+        assert (loaded.text, loaded.thinking) == ("Final answer", "hm ok")
+
+
+def test_a_continued_reply_appends_after_its_text(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "c.db") as store:
-        _, writer = start(store)
-        with pytest.raises(asyncio.CancelledError), writer:
-            writer.append("half")
-            raise asyncio.CancelledError
-        assert writer.message.status is MessageStatus.STOPPED
-        _, writer = start(store)
-        with pytest.raises(RuntimeError), writer:
-            raise RuntimeError("boom")
-        loaded = store.load(writer.conversation.id).messages[-1]
-        assert loaded.status is MessageStatus.FAILED
-        assert loaded.error_message == "RuntimeError: boom"
+        conversation, reply = start(store)
+        stream_into(store, conversation, reply, "1 2 3")
+        finish(store, conversation, reply, MessageStatus.STOPPED)
+        again = store.continue_reply(conversation, reply.id)
+        TurnLog(store).open_reply(conversation, again)
+        stream_into(store, conversation, again, " 4", " 5")
+        assert store.load(conversation.id).messages[-1].text == "1 2 3 4 5"
 
 
 def test_reply_to_a_deleted_conversation_is_dropped_quietly(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "c.db") as store:
-        conversation, writer = start(store, interval=0)
+        conversation, reply = start(store)
         store.delete(conversation.id)
-        writer.append("still arriving")  # no error: the reply goes with its conversation
-        writer.finish()
+        stream_into(store, conversation, reply, "still arriving")  # no error
+        finish(store, conversation, reply)
         assert store.summaries() == []
+        assert store.conn.execute("SELECT COUNT(*) FROM reply_chunks").fetchone()[0] == 0
 
 
 def test_reader_sees_batches_while_a_reply_streams(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     writer_store = SqliteStore(path)
-    conversation, writer = start(writer_store, interval=0.01)
-    reply_id = writer.message.id
+    conversation, reply = start(writer_store)
+    reply_id = reply.id
     done = threading.Event()
     errors: list[BaseException] = []
 
     def stream() -> None:
         try:
             for i in range(300):
-                writer.append(f"w{i} ")
+                stream_into(writer_store, conversation, reply, f"w{i} ")
                 time.sleep(0.001)
-            writer.finish()
+            finish(writer_store, conversation, reply)
         except BaseException as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:
@@ -149,10 +148,9 @@ def test_dead_writer_is_marked_interrupted_live_one_is_not(tmp_path: Path) -> No
     with SqliteStore(path) as store:
         ids = []
         for _ in range(3):
-            _, writer = start(store)
-            writer.append("partial text")
-            writer.flush()
-            ids.append(writer.message.id)
+            conversation, reply = start(store)
+            stream_into(store, conversation, reply, "partial ", "text")
+            ids.append(reply.id)
         dead, reused_pid, alive = ids
         store.conn.execute("UPDATE messages SET writer = '999999999:x' WHERE id = ?", (dead,))
         store.conn.execute(
@@ -176,17 +174,20 @@ STREAMER = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from poe_tui.core.conversation import Conversation
-    from poe_tui.store import SqliteStore
+    from poe_tui.core.chat import ReplyDelta
+    from poe_tui.store import SqliteStore, TurnLog
 
     store = SqliteStore(Path(sys.argv[1]))
+    log = TurnLog(store)
     conversation = Conversation(bot="slow-bot")
     user = conversation.add_user_message("Tell me a long story")
     store.save_user_message(conversation, user)
-    writer = store.reply_writer(conversation, conversation.start_reply(), interval=0.02)
-    print(conversation.id, writer.message.id, flush=True)
+    reply = conversation.start_reply()
+    log.open_reply(conversation, reply)
+    print(conversation.id, reply.id, flush=True)
     i = 0
     while True:
-        writer.append(f"word{i} ")
+        log.append_reply(conversation, reply, ReplyDelta(text=f"word{i} "))
         i += 1
         time.sleep(0.001)
     """
@@ -224,10 +225,12 @@ def test_kill_9_mid_reply_keeps_database_and_partial_reply(tmp_path: Path) -> No
 
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-    text, status = conn.execute(
-        "SELECT text, status FROM messages WHERE id = ?", (reply_id,)
-    ).fetchone()
+    (status,) = conn.execute("SELECT status FROM messages WHERE id = ?", (reply_id,)).fetchone()
+    chunks = conn.execute(
+        "SELECT data FROM reply_chunks WHERE message_id = ? ORDER BY seq", (reply_id,)
+    ).fetchall()
     conn.close()
+    text = "".join(c[0] for c in chunks)
     assert status == "streaming"  # nobody marked it: the process died mid-stream
     assert text.startswith(seen)  # nothing committed was lost
     assert text == expected_prefix(text)  # whole batches, in order, nothing torn

@@ -14,34 +14,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from poe_tui.commands.attach import check_attachments, stored_refs, with_attachments
+from poe_tui.commands.attach import UploadMeter, check_attachments, stored_refs
 from poe_tui.commands.output import CommandError, safe
+from poe_tui.core.attachments import MessageFile
+from poe_tui.core.chat import NullSink, ReplyDelta, Turn, TurnRunner, TurnSink
 from poe_tui.core.client import PoeClient
-from poe_tui.core.conversation import Conversation, MessageStatus
+from poe_tui.core.conversation import Conversation
 from poe_tui.core.errors import PoeError
-from poe_tui.core.events import (
-    Done,
-    FileOutput,
-    ReplaceResponse,
-    Retrying,
-    StreamEvent,
-    StreamFailed,
-    SuggestedReply,
-    TextDelta,
-    ThinkingDelta,
-    Throttled,
-    Usage,
-)
+from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.files import LocalFile
-from poe_tui.core.messages import ChatMessage
 from poe_tui.core.parameters import guess_parameters, validate_parameters
 from poe_tui.core.retry import wait_notice
 from poe_tui.core.transport import Transport
-from poe_tui.store import SqliteStore
+from poe_tui.store import SqliteStore, TurnLog
 
 DIM = "\x1b[2m"
 RESET = "\x1b[0m"
@@ -85,15 +74,40 @@ async def resolve_parameters(
 
 
 class ReplyPrinter:
-    """Writes stream events to stdout/stderr and keeps lines tidy between them."""
+    """Shows a turn on stdout/stderr as the runner reports it (after it is saved), and
+    keeps lines tidy between the parts."""
 
-    def __init__(self, out: TextIO, err: TextIO, *, show_thinking: bool) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, *, show_thinking: bool, meter: UploadMeter | None = None
+    ) -> None:
         self.out = out
         self.err = err
         self.show_thinking = show_thinking
+        self.meter = meter
         self.at_line_start = True
         self.thinking_open = False
         self.suggestions: list[str] = []
+
+    # --- the runner's observer ------------------------------------------------------
+
+    def reply_changed(self, turn: Turn, delta: ReplyDelta) -> None:
+        if delta.wait is not None:
+            self.wait(delta.wait)
+        if delta.thinking:
+            self.thinking(delta.thinking)
+        if delta.replaced is not None:
+            self.replace(delta.replaced)
+        if delta.text:
+            self.text(delta.text)
+        for file in delta.files:
+            self.file(file.name, file.url or "")
+        self.suggestions.extend(delta.suggestions)
+
+    def uploading(self, turn: Turn, index: int, sent: int, total: int) -> None:
+        if self.meter is not None:
+            self.meter(index, sent, total)
+
+    # --- writing ----------------------------------------------------------------------
 
     def text(self, text: str) -> None:
         self._end_thinking()
@@ -145,58 +159,34 @@ class ReplyPrinter:
             for suggestion in self.suggestions:
                 self.err.write(f"Suggested: {safe(suggestion, self.err)}\n")
             self.err.flush()
+        if self.meter is not None:
+            self.meter.done()
 
 
-class ReplyLog:
-    """Keeps an `ask` exchange in the conversation history the app shares.
+def ask_conversation(
+    bot: str,
+    prompt: str,
+    transport: Transport,
+    parameters: dict[str, Any],
+    files: Sequence[LocalFile],
+) -> Conversation:
+    """A conversation of one prompt, sent as the app would send it."""
+    conversation = Conversation(bot=bot, transport=transport.value, parameters=parameters)
+    message = conversation.add_user_message(prompt)
+    message.attachments = [MessageFile.from_local(f) for f in files]
+    return conversation
 
-    The prompt is committed before it is sent and the reply is written in batches as it
-    streams, so an interrupted `ask` leaves its partial reply behind, marked.
-    """
 
-    def __init__(
-        self,
-        store: SqliteStore,
-        bot: str,
-        prompt: str,
-        transport: Transport,
-        parameters: dict[str, Any],
-        files: Sequence[LocalFile] = (),
-    ) -> None:
-        conversation = Conversation(bot=bot)
-        prompt_message = conversation.add_user_message(prompt)
-        store.save_user_message(
-            conversation,
-            prompt_message,
-            transport=transport.value,
-            parameters=parameters,
-            attachments=stored_refs(store, files),
-        )
-        self.reply = conversation.start_reply()
-        self.writer = store.reply_writer(
-            conversation, self.reply, transport=transport.value, parameters=parameters
-        )
-
-    def record(self, event: StreamEvent) -> None:
-        match event:
-            case TextDelta(text):
-                self.writer.append(text)
-            case ReplaceResponse(text):
-                self.writer.replace(text)
-            case ThinkingDelta(text):
-                self.reply.thinking += text
-            case SuggestedReply(text):
-                self.reply.suggested_replies.append(text)
-            case Usage():
-                self.reply.prompt_tokens = event.prompt_tokens
-                self.reply.completion_tokens = event.completion_tokens
-            case StreamFailed(error):
-                self.reply.error_title = error.title
-                self.reply.error_message = error.message
-                self.reply.error_retryable = error.retryable
-                self.writer.finish(MessageStatus.FAILED)
-            case Done():
-                self.writer.finish(MessageStatus.COMPLETE)
+def keep_prompt(store: SqliteStore, conversation: Conversation, files: Sequence[LocalFile]) -> None:
+    """The prompt is committed (with copies of its files) before it is sent."""
+    prompt = conversation.messages[-1]
+    store.save_user_message(
+        conversation,
+        prompt,
+        transport=conversation.transport,
+        parameters=conversation.parameters,
+        attachments=stored_refs(store, files),
+    )
 
 
 async def run_ask(
@@ -211,85 +201,26 @@ async def run_ask(
     store: SqliteStore | None = None,
     attach: AttachOptions | None = None,
 ) -> None:
-    """Ask once; with a `store`, the exchange is kept in the history."""
+    """Ask once, through the same turn runner as the app; with a `store`, the exchange is
+    kept in the history (each part saved before it is printed)."""
     attach = attach or AttachOptions()
     parameters = await resolve_parameters(client, bot, params or {}, transport)
     files = await check_attachments(
         client, bot, attach.paths, max_bytes=attach.max_bytes, anyway=attach.anyway
     )
-    messages = await with_attachments(
-        client, [ChatMessage("user", prompt)], files, transport, attach.upload_url
-    )
-    log = ReplyLog(store, bot, prompt, transport, parameters, files) if store else None
-    if log is None:
-        await _ask(client, bot, messages, stream, transport, parameters, show_thinking, None)
-        return
-    with log.writer:  # an escaping error or Ctrl-C marks the reply failed or stopped
-        await _ask(client, bot, messages, stream, transport, parameters, show_thinking, log)
-
-
-async def _ask(
-    client: PoeClient,
-    bot: str,
-    messages: list[ChatMessage],
-    stream: bool,
-    transport: Transport,
-    parameters: dict[str, Any],
-    show_thinking: bool,
-    log: ReplyLog | None,
-) -> None:
-    printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking)
-    if not stream:
-        events = _whole_reply(client, bot, messages, parameters, transport, printer.wait)
-    else:
-        events = client.stream_chat(bot, messages, parameters=parameters, transport=transport)
-    async for event in events:
-        if log is not None:
-            log.record(event)
-        match event:
-            case TextDelta(text):
-                printer.text(text)
-            case ReplaceResponse(text):
-                printer.replace(text)
-            case ThinkingDelta(text):
-                printer.thinking(text)
-            case SuggestedReply(text):
-                printer.suggestions.append(text)
-            case FileOutput(url=url, name=name):
-                printer.file(name, url)
-            case Retrying() | Throttled():
-                printer.wait(event)
-            case StreamFailed(error):
-                printer.newline()
-                raise error
-            case Done():
-                printer.finish()
-
-
-async def _whole_reply(
-    client: PoeClient,
-    bot: str,
-    messages: list[ChatMessage],
-    parameters: dict[str, Any],
-    transport: Transport,
-    on_wait: Callable[[Retrying | Throttled], None],
-) -> AsyncIterator[StreamEvent]:
-    """The `--no-stream` reply as the events a stream would have given, so both paths
-    print and record alike."""
+    conversation = ask_conversation(bot, prompt, transport, parameters, files)
+    sink: TurnSink = NullSink()
+    if store is not None:
+        keep_prompt(store, conversation, files)
+        sink = TurnLog(store)
+    uploader = client.uploader(attach.upload_url) if files else None
+    runner = TurnRunner(client, sink, uploader=uploader)
+    meter = UploadMeter(files, sys.stderr) if files else None
+    printer = ReplyPrinter(sys.stdout, sys.stderr, show_thinking=show_thinking, meter=meter)
+    turn = Turn.for_reply(conversation, conversation.start_reply())
     try:
-        reply = await client.chat(
-            bot, messages, parameters=parameters, transport=transport, on_wait=on_wait
-        )
-    except PoeError as error:
-        yield StreamFailed(error)
-        return
-    if reply.thinking:
-        yield ThinkingDelta(reply.thinking)
-    yield TextDelta(reply.text)
-    for file in reply.files:
-        yield FileOutput(url=file.url, content_type=file.content_type, name=file.name)
-    for suggestion in reply.suggested_replies:
-        yield SuggestedReply(suggestion)
-    if reply.total_tokens is not None:
-        yield Usage(reply.prompt_tokens or 0, reply.completion_tokens or 0, reply.total_tokens)
-    yield Done(reply.finish_reason)
+        await runner.run(turn, printer, stream=stream)
+    finally:
+        printer.finish()
+    if turn.failure is not None:
+        raise turn.failure

@@ -9,18 +9,14 @@ when it is a terminal.
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from poe_tui.commands.output import CommandError
-from poe_tui.core.attachments import FileSender, MessageFile
 from poe_tui.core.client import PoeClient
 from poe_tui.core.errors import PoeError
 from poe_tui.core.files import LocalFile, check_bot_takes, check_file, expand_path, format_size
-from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
 from poe_tui.store import AttachmentRef, SqliteStore
 
 ANYWAY_FLAG = "--attach-anyway"
@@ -77,28 +73,6 @@ class UploadMeter:
         if self.shown:
             self.err.write("\r\x1b[2K")
             self.err.flush()
-
-
-async def with_attachments(
-    client: PoeClient,
-    messages: list[ChatMessage],
-    files: Sequence[LocalFile],
-    transport: Transport,
-    upload_url: str,
-) -> list[ChatMessage]:
-    """The prompt with its files: uploaded (native) or inline (OpenAI, Anthropic)."""
-    if not files:
-        return messages
-    uploader = client.uploader(upload_url)
-    sender = FileSender(transport, uploader, "ask")
-    meter = UploadMeter(files, sys.stderr)
-    try:
-        turns = [[MessageFile.from_local(f) for f in files]]
-        return await sender.with_files(messages, turns, meter)
-    except PoeError as error:
-        raise CommandError(error.one_line()) from None
-    finally:
-        meter.done()
 
 
 def stored_refs(store: SqliteStore, files: Sequence[LocalFile]) -> list[AttachmentRef]:

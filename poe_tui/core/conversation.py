@@ -47,6 +47,7 @@ class Message:
     id: str = field(default_factory=new_id)
     created_at: float = field(default_factory=time.time)
     finished_at: float | None = None
+    first_token_at: float | None = None  # when the first answer or thinking text arrived
     thinking: str = ""
     error_title: str | None = None
     error_message: str | None = None

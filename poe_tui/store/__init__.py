@@ -25,7 +25,7 @@ from poe_tui.store.models import (
 )
 from poe_tui.store.opening import default_db_path, open_default_store, open_or_quarantine
 from poe_tui.store.sqlite_store import INTERRUPTED_TITLE, SqliteStore
-from poe_tui.store.writer import ReplyWriter
+from poe_tui.store.turn_log import TurnLog
 
 __all__ = [
     "INTERRUPTED_TITLE",
@@ -39,11 +39,11 @@ __all__ = [
     "MessageExtras",
     "NewerSchemaError",
     "NotFound",
-    "ReplyWriter",
     "SearchHit",
     "SqliteStore",
     "StoreBusy",
     "StoreError",
+    "TurnLog",
     "default_db_path",
     "open_default_store",
     "open_or_quarantine",

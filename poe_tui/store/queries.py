@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from poe_tui.core.conversation import Message
 from poe_tui.store.errors import CorruptDatabase, StoreBusy, StoreError
 from poe_tui.store.rows import MESSAGE_COLUMNS, to_message
+from poe_tui.store.turn_log import add_chunks
 
 # A bound on walks up the tree, so a hand-damaged database with a parent cycle ends.
 MAX_DEPTH = 1_000_000
@@ -64,7 +65,9 @@ def path_up(conn: sqlite3.Connection, start_id: str, limit: int | None = None) -
     if bound == 0:
         return []
     rows = conn.execute(_PATH_UP, {"start": start_id, "limit": bound}).fetchall()
-    return [to_message(row) for row in rows]
+    messages = [to_message(row) for row in rows]
+    add_chunks(conn, messages)
+    return messages
 
 
 def path_ids(conn: sqlite3.Connection, start_id: str) -> list[str]:

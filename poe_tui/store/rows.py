@@ -15,19 +15,19 @@ from poe_tui.core.conversation import Message, MessageStatus
 MESSAGE_COLUMNS = (
     "id, role, text, bot, status, created_at, finished_at, thinking, error_title, "
     "error_message, error_retryable, suggested_replies, prompt_tokens, completion_tokens, "
-    "points, transport, parameters"
+    "points, transport, parameters, first_token_at"
 )
 
 UPSERT_MESSAGE = """
 INSERT INTO messages (
     id, conversation_id, parent_id, role, text, bot, status, created_at, finished_at,
     written_at, thinking, error_title, error_message, error_retryable, suggested_replies,
-    prompt_tokens, completion_tokens, points, writer, transport, parameters
+    prompt_tokens, completion_tokens, points, writer, transport, parameters, first_token_at
 ) VALUES (
     :id, :conversation_id, :parent_id, :role, :text, :bot, :status, :created_at,
     :finished_at, :written_at, :thinking, :error_title, :error_message, :error_retryable,
     :suggested_replies, :prompt_tokens, :completion_tokens, :points, :writer, :transport,
-    :parameters
+    :parameters, :first_token_at
 )
 ON CONFLICT(id) DO UPDATE SET
     text = excluded.text, bot = excluded.bot, status = excluded.status,
@@ -37,6 +37,7 @@ ON CONFLICT(id) DO UPDATE SET
     suggested_replies = excluded.suggested_replies, prompt_tokens = excluded.prompt_tokens,
     completion_tokens = excluded.completion_tokens, points = excluded.points,
     writer = excluded.writer,
+    first_token_at = COALESCE(excluded.first_token_at, messages.first_token_at),
     transport = COALESCE(excluded.transport, messages.transport),
     parameters = CASE WHEN excluded.parameters = '{}' THEN messages.parameters
         ELSE excluded.parameters END
@@ -79,6 +80,7 @@ def to_message(row: sqlite3.Row | tuple[Any, ...]) -> Message:
         points=row[14],
         transport=row[15],
         parameters=json_object(row[16]),
+        first_token_at=row[17],
     )
 
 
@@ -130,6 +132,7 @@ def message_params(conversation_id: str, message: Message, parent_id: str | None
         "writer": writer_token() if streaming else None,
         "transport": message.transport,
         "parameters": json.dumps(message.parameters, ensure_ascii=False, sort_keys=True),
+        "first_token_at": message.first_token_at,
     }
 
 
@@ -141,6 +144,7 @@ def fingerprint(conversation_id: str, message: Message) -> Fingerprint:
         message.bot,
         message.status,
         message.finished_at,
+        message.first_token_at,
         message.thinking,
         message.error_title,
         message.error_message,

@@ -111,7 +111,23 @@ V2: Migration = (
     "INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')",
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+# v3: a streaming reply is appended to, not rewritten. Each saved batch is one row here
+# (cost in proportion to the batch); when the reply ends its text is written once into
+# `messages` (so the full-text index is updated once) and its chunks are deleted. A
+# reader, or the next open after a kill, adds the chunks of a reply still streaming.
+V3: Migration = (
+    """
+    CREATE TABLE reply_chunks (
+        seq INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('text', 'thinking', 'replace')),
+        data TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX reply_chunks_by_message ON reply_chunks(message_id, seq)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 LATEST_VERSION = len(MIGRATIONS)
 
 

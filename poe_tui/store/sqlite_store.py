@@ -51,7 +51,7 @@ from poe_tui.store.rows import (
 )
 from poe_tui.store.schema import migrate
 from poe_tui.store.search import fts_query
-from poe_tui.store.writer import DEFAULT_INTERVAL, DEFAULT_MAX_CHARS, ReplyWriter
+from poe_tui.store.turn_log import append_chunk_rows, fold_chunks
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
 HOLD_SECONDS = 3600.0  # an attachment added for an unsent prompt survives GC this long
@@ -126,6 +126,9 @@ class SqliteStore:
         self._lock = threading.RLock()
         self._live: dict[str, Conversation] = {}  # the objects handed out, by id
         self._written: dict[str, Fingerprint] = {}  # message id -> what the row holds
+        # Replies streaming in this process: their rows belong to the turn runner (which
+        # appends chunks) until `close_reply`, so `save` leaves them alone.
+        self._appending: set[str] = set()
         self._tempdir: tempfile.TemporaryDirectory[str] | None = None
         self.blobs = BlobDir(self._attachments_root(attachments_dir))
         self._conn: sqlite3.Connection | None = None
@@ -272,7 +275,9 @@ class SqliteStore:
         parent: str | None = None  # list order gives new messages their parent
         for message in conversation.messages:
             mark = fingerprint(conversation.id, message)
-            if self._written.get(message.id) != mark:
+            if message.id in self._appending:
+                pass
+            elif self._written.get(message.id) != mark:
                 conn.execute(UPSERT_MESSAGE, message_params(conversation.id, message, parent))
                 written[message.id] = mark
             parent = message.id
@@ -304,42 +309,45 @@ class SqliteStore:
             _link(conn, message.id, attachments)
         self._remember(conversation, written)
 
-    def reply_writer(
-        self,
-        conversation: Conversation,
-        message: Message,
-        *,
-        transport: str | None = None,
-        parameters: dict[str, Any] | None = None,
-        interval: float = DEFAULT_INTERVAL,
-        max_chars: int = DEFAULT_MAX_CHARS,
-    ) -> ReplyWriter:
-        """Commit the (empty, streaming) reply row now and return its batching writer."""
-        _require_member(conversation, message)
+    def open_reply(self, conversation: Conversation, reply: Message) -> None:
+        """Commit `reply` as it is now, marked streaming (a version not on the shown path
+        only updates its own row); from now on its text grows by `append_chunks`."""
+        shown = any(m is reply for m in conversation.messages)
+        self._appending.discard(reply.id)
+        self._written.pop(reply.id, None)
         with self._write() as conn:
-            written = self._save_in(conn, conversation)
-            _set_extras(conn, message.id, transport, parameters)
+            conn.execute("DELETE FROM reply_chunks WHERE message_id = ?", (reply.id,))
+            written = self._save_in(conn, conversation) if shown else {}
+            if not shown:
+                conn.execute(_UPDATE_REPLY, message_params(conversation.id, reply, None))
         self._remember(conversation, written)
-        return ReplyWriter(self, conversation, message, interval=interval, max_chars=max_chars)
+        self._appending.add(reply.id)
 
-    def flush_reply(
-        self, conversation: Conversation, message: Message, first_token_at: float | None
-    ) -> None:
-        """Write one streaming reply and the conversation's activity time (ReplyWriter)."""
-        mark = fingerprint(conversation.id, message)
+    def append_chunks(self, rows: Sequence[dict[str, str]]) -> None:
+        """Commit a batch of a streaming reply (see `TurnLog`)."""
         with self._write() as conn:
-            if self._written.get(message.id) != mark:
-                # UPDATE, never INSERT: if the conversation was deleted mid-reply, the
-                # reply goes with it rather than failing the stream.
-                conn.execute(_UPDATE_REPLY, message_params(conversation.id, message, None))
-            conn.execute(
-                "UPDATE messages SET first_token_at = COALESCE(first_token_at, ?) WHERE id = ?",
-                (first_token_at, message.id),
-            )
+            append_chunk_rows(conn, rows)
+
+    def close_reply(self, conversation: Conversation, reply: Message) -> None:
+        """Write the finished reply whole, once, and drop its chunks."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM reply_chunks WHERE message_id = ?", (reply.id,))
+            conn.execute(_UPDATE_REPLY, message_params(conversation.id, reply, None))
             conn.execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?",
                 (conversation.updated_at, conversation.id),
             )
+        self._appending.discard(reply.id)
+        self._written[reply.id] = fingerprint(conversation.id, reply)
+
+    def update_reply(self, conversation: Conversation, message: Message) -> None:
+        """Write a finished reply again (its points or error changed). An UPDATE only: a
+        conversation deleted meanwhile must stay deleted."""
+        mark = fingerprint(conversation.id, message)
+        if self._written.get(message.id) == mark or message.id in self._appending:
+            return
+        with self._write() as conn:
+            conn.execute(_UPDATE_REPLY, message_params(conversation.id, message, None))
         self._written[message.id] = mark
 
     # --- loading ------------------------------------------------------------------------
@@ -563,10 +571,9 @@ class SqliteStore:
             raise
         self._remember(conversation, written)
 
-    def continue_reply(
-        self, conversation: Conversation, message_id: str, **writer_options: Any
-    ) -> ReplyWriter:
-        """Reopen a stopped (or failed) reply; what the writer appends follows its text."""
+    def continue_reply(self, conversation: Conversation, message_id: str) -> Message:
+        """Reopen a stopped (or failed) reply: a turn run on it (`Turn.for_reply(...,
+        continuing=True)`) appends to its text."""
         message = conversation.messages[_index(conversation, message_id)]
         if message.role != "assistant":
             raise StoreError("Only a reply can be continued.")
@@ -574,7 +581,7 @@ class SqliteStore:
         message.finished_at = None
         message.error_title = message.error_message = None
         message.error_retryable = False
-        return self.reply_writer(conversation, message, **writer_options)
+        return message
 
     def switch_branch(self, conversation: Conversation, message_id: str) -> None:
         """Make the branch through `message_id` active (its newest continuation)."""
@@ -695,6 +702,7 @@ class SqliteStore:
         try:
             with self._write() as conn:
                 for message_id in dead:
+                    fold_chunks(conn, message_id)
                     conn.execute(
                         _MARK_INTERRUPTED, (INTERRUPTED_TITLE, INTERRUPTED_MESSAGE, message_id)
                     )
@@ -709,7 +717,8 @@ UPDATE messages SET
     written_at = :written_at, thinking = :thinking, error_title = :error_title,
     error_message = :error_message, error_retryable = :error_retryable,
     suggested_replies = :suggested_replies, prompt_tokens = :prompt_tokens,
-    completion_tokens = :completion_tokens, points = :points, writer = :writer
+    completion_tokens = :completion_tokens, points = :points, writer = :writer,
+    first_token_at = :first_token_at
 WHERE id = :id AND conversation_id = :conversation_id
 """
 
