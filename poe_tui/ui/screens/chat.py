@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -37,32 +36,21 @@ from poe_tui.core.accounting import (
 )
 from poe_tui.core.anthropic_chat import require_claude
 from poe_tui.core.attachments import MessageFile
+from poe_tui.core.chat import ReplyDelta, TurnRunner
+from poe_tui.core.chat.reducer import reset_for_retry
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.core.errors import InsufficientPointsError, PoeError
-from poe_tui.core.events import (
-    Done,
-    FileOutput,
-    Meta,
-    ReplaceResponse,
-    Retrying,
-    StreamEvent,
-    StreamFailed,
-    SuggestedReply,
-    TextDelta,
-    ThinkingDelta,
-    Throttled,
-    Usage,
-)
 from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
-from poe_tui.core.messages import ChatMessage
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
-from poe_tui.store import StoreError
+from poe_tui.store import StoreError, TurnLog
+from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
+from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_actions import HistoryActions
-from poe_tui.ui.transports import sendable, transport_label
+from poe_tui.ui.transports import transport_label
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import ConversationList
@@ -80,99 +68,11 @@ ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
 LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
 ALT_DIGIT_KEYS = {1: "inverted_exclamation_mark", 2: "trade_mark_sign", 3: "pound_sign"}
 STORE_WARNING_EVERY_SECONDS = 30.0  # a failing history is said again at most this often
-SAVE_EVERY_SECONDS = 2.0  # how often a streaming reply is saved to the store
 COST_RECHECK_SECONDS = 5.0  # when a reply's history row is late, look again after this
 
 CLIPBOARD_NOTE = (
     "Sent with OSC 52; some terminals ignore it (tmux without `set-clipboard on`, macOS Terminal)."
 )
-
-
-@dataclass(slots=True)
-class ReplyJob:
-    """One reply being streamed and what to put back in the prompt if it fails early.
-
-    What goes on the wire is taken when the job is made, while the reply is still on
-    the conversation's shown path: a later regeneration beside it changes that path.
-    """
-
-    conversation: Conversation
-    reply: Message
-    draft: str | None
-    transport: Transport = Transport.NATIVE
-    parameters: dict[str, Any] | None = None
-    continuing: bool = False  # carry on the reply's existing text instead of a new one
-    worker: Worker[None] | None = None
-    failure: PoeError | None = None  # what ended the stream, when it failed
-    discarded: bool = False  # its conversation was deleted: nothing more is saved
-    waiting: bool = False  # a retry notice is counting down under the reply
-    earlier: list[Message] = field(default_factory=list)  # the turns before the reply
-    history: list[ChatMessage] = field(default_factory=list)  # what is sent
-
-    def __post_init__(self) -> None:
-        messages = self.conversation.messages
-        index = next((i for i, m in enumerate(messages) if m is self.reply), len(messages))
-        self.earlier = messages[:index]
-        if self.continuing:
-            self.history = self.conversation.history_to_continue(self.reply)
-        else:
-            self.history = self.conversation.history(upto=self.reply)
-
-    @property
-    def is_shown(self) -> bool:
-        """The reply is on its conversation's shown path (not another version)."""
-        return any(m is self.reply for m in self.conversation.messages)
-
-    def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-
-
-def apply_event(reply: Message, event: StreamEvent) -> None:
-    """Write one stream event into the reply (the text lives in the model)."""
-    match event:
-        case TextDelta(text=text):
-            reply.text += text
-        case ReplaceResponse(text=text):
-            reply.text = text
-        case SuggestedReply(text=text):
-            reply.suggested_replies.append(text)
-        case ThinkingDelta(text=text):
-            reply.thinking += text
-        case FileOutput(url=url, content_type=content_type, name=name):
-            # A file the bot sent: an attachment on the reply (fetched when it ends).
-            reply.attachments.append(MessageFile(name or "file", content_type, url=url))
-        case Meta(content_type=content_type):
-            reply.plain_text = content_type == "text/plain"
-        case Usage():
-            reply.prompt_tokens = event.prompt_tokens
-            reply.completion_tokens = event.completion_tokens
-        case Done():
-            reply.status = MessageStatus.COMPLETE
-        case StreamFailed(error=error):
-            mark_failed(reply, error)
-
-
-def mark_failed(reply: Message, error: PoeError) -> None:
-    reply.status = MessageStatus.FAILED
-    reply.error_title = error.title
-    # Message has no hint field yet, so the hint rides on its own line of the message.
-    reply.error_message = f"{error.message}\n{error.hint}" if error.hint else error.message
-    reply.error_retryable = error.retryable
-
-
-def reset_for_retry(reply: Message, now: float) -> None:
-    reply.text = ""
-    reply.thinking = ""
-    reply.status = MessageStatus.STREAMING
-    reply.error_title = reply.error_message = None
-    reply.error_retryable = False
-    reply.suggested_replies = []
-    reply.attachments = []
-    reply.plain_text = False
-    reply.prompt_tokens = reply.completion_tokens = reply.points = None
-    reply.created_at = now
-    reply.finished_at = None
 
 
 def is_empty_failure(message: Message) -> bool:
@@ -231,7 +131,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
-        self.jobs: list[ReplyJob] = []  # every reply streaming now, in any conversation
+        # Every reply streaming now, in any conversation, each run by the core's runner.
+        self.replies = ReplyController(self._make_runner, self, spawn=self._spawn_reply)
+        self._uploads_shown: set[str] = set()  # replies whose prompt shows upload progress
         self._finished_away: set[str] = set()  # conversations whose reply ended unseen
         self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
         self._wide: bool | None = None
@@ -252,15 +154,17 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def poe_app(self) -> PoeApp:
         return cast("PoeApp", self.app)
 
+    @property
+    def jobs(self) -> list[ReplyJob]:
+        return self.replies.jobs
+
     def jobs_of(self, conversation: Conversation) -> list[ReplyJob]:
-        return [job for job in self.jobs if job.conversation.id == conversation.id]
+        return self.replies.of(conversation)
 
     @property
     def job(self) -> ReplyJob | None:
         """The reply streaming into the open conversation (the shown version first)."""
-        mine = self.jobs_of(self.conversation)
-        shown = [job for job in mine if job.is_shown]
-        return (shown or mine or [None])[0]
+        return self.replies.shown_of(self.conversation)
 
     @property
     def is_streaming(self) -> bool:
@@ -271,7 +175,25 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def is_busy(self) -> bool:
         """The shown reply of the open conversation is still arriving: sending, editing
         and regenerating here wait (other conversations and versions do not)."""
-        return any(job.is_shown for job in self.jobs_of(self.conversation))
+        return self.replies.is_busy(self.conversation)
+
+    def _make_runner(self) -> TurnRunner:
+        sink = ReportingSink(
+            TurnLog(self.poe_app.store),
+            (StoreError,),
+            self._history_error,
+            asyncio.get_running_loop(),
+        )
+        return TurnRunner(
+            self.poe_app.client, sink, uploader=self.uploader, clock=self.poe_app.clock
+        )
+
+    def _spawn_reply(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
+        return self.run_worker(work, group="reply", exit_on_error=False)
+
+    def _history_error(self, error: Exception) -> None:
+        if isinstance(error, StoreError):
+            self.history_problem(error)
 
     # --- layout ---------------------------------------------------------------------
 
@@ -526,11 +448,10 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self, reply: Message, *, draft: str | None, continuing: bool = False
     ) -> None:
         view = self.query_one(ConversationView)
-        message_view = view.view_for(reply)
-        if message_view is None:
+        if view.view_for(reply) is None:
             await view.add_message(reply)
         else:
-            await message_view.sync()
+            view.post_message(MessageChanged(reply, Part.STATUS))  # streaming again
         self.launch_reply(reply, draft=draft, continuing=continuing)
         self.refresh_history_list()
 
@@ -538,85 +459,55 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self, reply: Message, *, draft: str | None, continuing: bool = False
     ) -> ReplyJob:
         """Save the open conversation with `reply` on its shown path, then stream the
-        reply in a worker of its own."""
+        reply in a job of its own."""
         self.save_conversation(self.conversation)
-        transport, parameters = self._sending_with()
-        job = ReplyJob(self.conversation, reply, draft, transport, parameters, continuing)
-        self.jobs.append(job)
-        job.worker = self.stream_reply(job)
+        job = self.replies.start(self.conversation, reply, draft=draft, continuing=continuing)
         self.refresh_bindings()
         return job
 
-    @work(group="reply", exit_on_error=False)
-    async def stream_reply(self, job: ReplyJob) -> None:
-        reply = job.reply
-        last_save = time.monotonic()
-        try:
-            try:
-                history = await self.with_files(job, job.history)  # uploads, or inline files
-            except PoeError as error:
-                apply_event(reply, StreamFailed(error))
-                return
-            stream = self.poe_app.client.stream_chat(
-                reply.bot, history, transport=job.transport, parameters=job.parameters
-            )
-            async for event in stream:
-                await self._show_wait(job, event)
-                apply_event(reply, event)
-                if isinstance(event, StreamFailed):
-                    job.failure = event.error
-                if time.monotonic() - last_save > SAVE_EVERY_SECONDS:
-                    self.save_reply(job)
-                    last_save = time.monotonic()
-        except asyncio.CancelledError:
-            reply.status = MessageStatus.STOPPED
-            raise
+    # --- what the reply controller reports --------------------------------------------
 
-    def save_reply(self, job: ReplyJob) -> None:
-        """Save a streaming reply: with its conversation while it is the shown version,
-        else its own row only (the row exists: it was saved when the job started)."""
+    def reply_changed(self, job: ReplyJob, delta: ReplyDelta) -> None:
         if job.discarded:
             return
-        if job.is_shown:
-            self.save_conversation(job.conversation)
-            return
-        try:
-            self.poe_app.store.flush_reply(job.conversation, job.reply, None)
-        except StoreError as error:
-            self.history_problem(error)
+        self._clear_upload_progress(job)
+        view = self.query_one(ConversationView)
+        if delta.wait is not None or delta.waited:
+            view.post_message(MessageChanged(job.reply, Part.WAIT, wait=delta.wait))
+        if delta.has_content or delta.files or delta.plain_text is not None:
+            view.post_message(MessageChanged(job.reply, Part.TEXT))
 
-    async def _show_wait(self, job: ReplyJob, event: StreamEvent) -> None:
-        """A retry or limiter wait counts down under the reply until the next event."""
-        wait = event if isinstance(event, Retrying | Throttled) else None
-        if wait is None and not job.waiting:
+    def uploading(self, job: ReplyJob, index: int, sent: int, total: int) -> None:
+        prompt = job.turn.prompt
+        widget = self._files_widget(prompt) if prompt is not None else None
+        if widget is not None:
+            self._uploads_shown.add(job.reply.id)
+            widget.show_progress(index, sent, total, self.poe_app.key_for("cancel_reply"))
+
+    def _clear_upload_progress(self, job: ReplyJob) -> None:
+        if job.reply.id not in self._uploads_shown:
             return
-        job.waiting = wait is not None
-        view = self.query_one(ConversationView).view_for(job.reply)
-        if view is not None:
-            await view.show_wait(wait)
+        self._uploads_shown.discard(job.reply.id)
+        prompt = job.turn.prompt
+        widget = self._files_widget(prompt) if prompt is not None else None
+        if widget is not None:
+            widget.clear_progress()
+
+    def reply_finished(self, job: ReplyJob) -> None:
+        if job.error is not None:
+            self._report_bug(job.error, "a reply")
+        self.call_later(self._finish_reply, job)
 
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        job = next((j for j in self.jobs if j.worker is event.worker), None)
-        if job is None:
-            if event.state is WorkerState.ERROR:
-                self._report_bug(event.worker)
-            return
         if event.state is WorkerState.ERROR:
-            # A bug, not a Poe failure (those arrive as StreamFailed): say so in place.
-            error = event.worker.error
-            job.reply.status = MessageStatus.FAILED
-            job.reply.error_title = "Unexpected error"
-            job.reply.error_message = f"{type(error).__name__}: {error}"
-        if event.state in (WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR):
-            await self._finish_reply(job)
+            self._report_bug(event.worker.error, event.worker.name or "a background task")
 
-    def _report_bug(self, worker: Worker[object]) -> None:
+    def _report_bug(self, error: BaseException | None, where: str) -> None:
         """A background task failed on something we did not foresee: say so, keep going
         (the workers run with exit_on_error=False, so this is the only trace)."""
-        error = worker.error
         self.notify(
-            f"Something went wrong ({worker.name or 'a background task'}): "
-            f"{type(error).__name__}: {error}. Nothing you typed was lost.",
+            f"Something went wrong ({where}): {type(error).__name__}: {error}. "
+            "Nothing you typed was lost.",
             title="Unexpected error",
             severity="error",
             timeout=15,
@@ -625,27 +516,21 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     async def _finish_reply(self, job: ReplyJob) -> None:
         reply = job.reply
-        if reply.status is MessageStatus.STREAMING:  # the stream ended without a verdict
-            reply.status = MessageStatus.COMPLETE
-        reply.finished_at = self.poe_app.clock()
-        job.conversation.touch()
-        self.jobs.remove(job)
-        self.save_reply(job)
+        self._clear_upload_progress(job)
         here = job.conversation.id == self.conversation.id
         if not job.discarded:
             await self.collect_reply_files(job)
             if not here:
                 self._finished_away.add(job.conversation.id)
-        message_view = self.query_one(ConversationView).view_for(reply)
-        if message_view is not None:
-            await message_view.sync()
-            if here and reply.status is MessageStatus.COMPLETE:
-                await message_view.show_suggestions(self._suggestion_keys())
+        keys = self._suggestion_keys() if here else None
+        self.query_one(ConversationView).post_message(
+            MessageChanged(reply, Part.STATUS, suggestion_keys=keys)
+        )
         self._restore_draft(job)
         self.refresh_history_list()
         self.refresh_bindings()
         self._reply_owner[reply.id] = job.conversation
-        self._expect_cost(reply, job.failure)
+        self._expect_cost(reply, job.turn.failure)
         self.refresh_account()
 
     def _restore_draft(self, job: ReplyJob) -> None:
@@ -680,21 +565,14 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     def action_cancel_reply(self) -> None:
         """Stop the shown reply of the open conversation, else all of its versions."""
-        mine = self.jobs_of(self.conversation)
-        for job in [job for job in mine if job.is_shown] or mine:
-            job.cancel()
+        self.replies.cancel_shown(self.conversation)
 
     def action_stop_all_replies(self) -> None:
-        for job in self.jobs:
-            job.cancel()
+        self.replies.cancel_all()
 
     def stop_replies_of(self, conversation_id: str, *, discard: bool = False) -> None:
-        """Stop every reply streaming into a conversation (being archived or deleted:
-        `discard` keeps a deleted one from being written back)."""
-        for job in self.jobs:
-            if job.conversation.id == conversation_id:
-                job.discarded = job.discarded or discard
-                job.cancel()
+        """Stop every reply streaming into a conversation (being archived or deleted)."""
+        self.replies.stop_conversation(conversation_id, discard=discard)
 
     def _retry_target(self) -> Message | None:
         messages = self.conversation.messages
@@ -723,13 +601,6 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         event.stop()
         if event.message is self._retry_target():
             await self.action_retry()
-
-    def _sending_with(self) -> tuple[Transport, dict[str, Any] | None]:
-        """The transport and the parameters it can carry (only non-default values)."""
-        conversation = self.conversation
-        transport = Transport.parse(conversation.transport)
-        values = sendable(transport, conversation.parameters)
-        return transport, values or None
 
     # --- transport and parameters ----------------------------------------------------------
 
@@ -943,7 +814,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if owner is None:
             return
         try:
-            self.poe_app.store.flush_reply(owner, reply, None)
+            self.poe_app.store.update_reply(owner, reply)
         except StoreError as error:
             self.history_problem(error)
 
@@ -952,9 +823,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
             return
         self._save_owner(reply)
         self.refresh_history_list()  # the list shows each conversation's points
-        view = self.query_one(ConversationView).view_for(reply)
-        if view is not None:
-            view.refresh_footer()
+        self.query_one(ConversationView).post_message(MessageChanged(reply, Part.FOOTER))
         self._show_total()
 
     # --- points accounting and guards (issue 7) -----------------------------------------
@@ -979,9 +848,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 self._refresh_error(reply)
 
     def _refresh_error(self, reply: Message) -> None:
-        view = self.query_one(ConversationView).view_for(reply)
-        if view is not None:
-            view.refresh_error()
+        self.query_one(ConversationView).post_message(MessageChanged(reply, Part.ERROR))
         self._save_owner(reply)
 
     def _show_total(self) -> None:

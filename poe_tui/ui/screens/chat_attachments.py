@@ -28,7 +28,6 @@ from textual import work
 from poe_tui.config import download_dir
 from poe_tui.core.attachments import (
     MAX_FETCHED_PER_REPLY,
-    FileSender,
     MessageFile,
     fetched_without_asking,
     linked_files,
@@ -48,9 +47,9 @@ from poe_tui.core.files import (
     save_into,
     split_paths,
 )
-from poe_tui.core.messages import ChatMessage
 from poe_tui.store.errors import StoreError
 from poe_tui.ui.file_keeper import FileKeeper, keeper_for
+from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel, PendingFile
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
@@ -59,7 +58,7 @@ from poe_tui.ui.widgets.prompt_input import PromptInput
 if TYPE_CHECKING:
     from poe_tui.core.uploads import Uploader
     from poe_tui.ui.app import PoeApp
-    from poe_tui.ui.screens.chat import ReplyJob
+    from poe_tui.ui.controllers.replies import ReplyJob
 
 ATTACH_COMMAND = "/attach"
 
@@ -265,25 +264,6 @@ class AttachmentsMixin:
         except StoreError as error:  # the files still go out; only the history misses them
             self.history_problem(error)  # type: ignore[attr-defined]
 
-    async def with_files(self, job: ReplyJob, history: list[ChatMessage]) -> list[ChatMessage]:
-        """The history with every user turn's files on the wire (raises PoeError)."""
-        turns = [m for m in job.earlier if m.role == "user"]
-        if not any(m.attachments for m in turns):
-            return history
-        sender = FileSender(job.transport, self.uploader, job.conversation.id)
-        widget = self._files_widget(turns[-1])
-        key = self.poe_app.key_for("cancel_reply")
-
-        def progress(index: int, sent: int, total: int) -> None:
-            if widget is not None:
-                widget.show_progress(index, sent, total, key)
-
-        try:
-            return await sender.with_files(history, [m.attachments for m in turns], progress)
-        finally:
-            if widget is not None:
-                widget.clear_progress()
-
     def _files_widget(self, message: Message) -> MessageFiles | None:
         view = self.query_one(ConversationView).view_for(message)
         if view is None or not view.query(MessageFiles):
@@ -293,9 +273,10 @@ class AttachmentsMixin:
 
     async def restore_files(self, job: ReplyJob) -> None:
         """A turn that ended before any reply: its files go back to the panel."""
-        if not job.earlier or job.earlier[-1].role != "user":
+        prompt = job.turn.prompt
+        if prompt is None:
             return
-        for file in job.earlier[-1].attachments:
+        for file in prompt.attachments:
             pending = pending_from(file)
             if pending is not None:
                 await self.attachment_panel.add(pending)
@@ -321,9 +302,7 @@ class AttachmentsMixin:
         await self._refresh_files(reply)
 
     async def _refresh_files(self, message: Message) -> None:
-        view = self.query_one(ConversationView).view_for(message)
-        if view is not None:
-            await view.show_files()
+        self.query_one(ConversationView).post_message(MessageChanged(message, Part.FILES))
 
     @work(group="fetch-files", exit_on_error=False)
     async def fetch_reply_files(

@@ -13,6 +13,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Static
 
 from poe_tui.core.conversation import Conversation, Message
+from poe_tui.ui.messages import MessageChanged
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.reply_text import virtual_size_from_layout
@@ -124,6 +125,13 @@ class ConversationView(VerticalScroll):
         if view is not None:
             await view.remove()
         self._mark_latest()
+
+    async def on_message_changed(self, change: MessageChanged) -> None:
+        """The model changed: the message's view (if it is shown) draws the change."""
+        change.stop()
+        view = self.view_for(change.message)
+        if view is not None:
+            await view.show_change(change)
 
     def view_for(self, message: Message) -> MessageView | None:
         for view in self.query_children(MessageView):

@@ -45,6 +45,7 @@ from textual.widgets import Button, Collapsible, Static, TextArea
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.text import strip_terminal_controls
+from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_files import MessageFiles
 from poe_tui.ui.widgets.reply_text import ReplyText, virtual_size_from_layout
@@ -360,8 +361,6 @@ class MessageView(Vertical):
     async def on_mount(self) -> None:
         if self.is_live and self.query(".reply-body"):
             await self._show_live()
-        if self.message.status is MessageStatus.STREAMING:
-            self._start_timer()
         if self.is_reply and not self.is_live:
             self._follow_theme()
 
@@ -369,6 +368,25 @@ class MessageView(Vertical):
         self._stop_timer()
 
     # --- keeping up with the message ---------------------------------------------------
+
+    async def show_change(self, change: MessageChanged) -> None:
+        """Show what the model says changed (handed down by the ConversationView)."""
+        match change.part:
+            case Part.TEXT:
+                self._request_flush()
+            case Part.WAIT:
+                await self.show_wait(change.wait)
+            case Part.STATUS:
+                await self.sync()
+                keys = change.suggestion_keys
+                if keys is not None and self.message.status is MessageStatus.COMPLETE:
+                    await self.show_suggestions(keys)
+            case Part.FILES:
+                await self.show_files()
+            case Part.FOOTER:
+                self.refresh_footer()
+            case Part.ERROR:
+                self.refresh_error()
 
     async def sync(self) -> None:
         """Bring the widget in line with the message after its status changed."""
@@ -473,9 +491,15 @@ class MessageView(Vertical):
         self._sealed = 0
         self._plain_from = None
 
-    def _start_timer(self) -> None:
-        if self._flush_timer is None:
-            self._flush_timer = self.set_interval(1 / FLUSHES_PER_SECOND, self._schedule_flush)
+    def _request_flush(self) -> None:
+        """New text is in the model: draw it with the next flush (at most
+        FLUSHES_PER_SECOND: a flush per token would cost a layout per token)."""
+        if self._flush_timer is None and self.is_live:
+            self._flush_timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush_due)
+
+    def _flush_due(self) -> None:
+        self._flush_timer = None
+        self._schedule_flush()
 
     def _schedule_flush(self) -> None:
         # The flush runs in our message queue, not in the timer's task: stopping the
@@ -489,10 +513,9 @@ class MessageView(Vertical):
         await self.flush()
 
     async def _finish_stream(self) -> None:
-        if self._flush_timer is None:
-            return
         self._stop_timer()
-        await self.flush()
+        if self.is_live:
+            await self.flush()
 
     async def _restart_live(self) -> None:
         """The message is streaming again (a retry): back to an empty live tail."""
@@ -508,7 +531,6 @@ class MessageView(Vertical):
                 )
             self.is_live = True
             await self._show_live()
-        self._start_timer()
 
     def _stop_timer(self) -> None:
         if self._flush_timer is not None:
