@@ -364,6 +364,27 @@ async def fail_drop(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
     yield Drop()
 
 
+COUNT_TOKENS = 60
+COUNT_PAUSE_AFTER = 30
+COUNT_GAP_SECONDS = 0.05
+COUNT_PAUSE_SECONDS = 3.0
+
+
+def count_token(number: int) -> str:
+    return f"n{number:04d} "
+
+
+async def demo_count(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
+    """Numbered tokens, one at a time, with a long pause after COUNT_PAUSE_AFTER (its
+    delays have floors: it is slow on purpose, even on a server at speed 0)."""
+    for number in range(1, COUNT_TOKENS + 1):
+        if number > 1:
+            yield Sleep(pace.delay(COUNT_GAP_SECONDS, floor=COUNT_GAP_SECONDS / 2))
+        yield Text(count_token(number))
+        if number == COUNT_PAUSE_AFTER:
+            yield Sleep(pace.delay(COUNT_PAUSE_SECONDS, floor=COUNT_PAUSE_SECONDS))
+
+
 BOTS: dict[str, Bot] = {
     "demo-showcase": showcase,
     "echo": echo,
@@ -373,6 +394,7 @@ BOTS: dict[str, Bot] = {
     "demo-replace": demo_replace,
     "demo-thinking": demo_thinking,
     "demo-image": demo_image,
+    "demo-count": demo_count,
     "fail-auth": failing(failures.AUTHENTICATION),
     "fail-points": failing(failures.INSUFFICIENT_POINTS),
     "fail-notfound": fail_not_found,

@@ -77,9 +77,24 @@ def _index() -> dict[str, Model]:
     return index
 
 
-def find_model(name: str) -> Model | None:
-    """Look a model up the way Poe does: case-insensitively."""
-    return _index().get(name.strip().lower())
+# Private bots: served on the native door but not listed by /v1/models, as Poe does with
+# a user's own bots. `demo-count` streams numbered tokens with a pause half-way, so a
+# test (or a curious user) can check that what was shown is what the history kept.
+PRIVATE_MODELS = {
+    "demo-count": Model(
+        "demo-count",
+        "Demo-Count",
+        "Poe Demo",
+        {"id": "demo-count", "metadata": {"display_name": "Demo-Count"}, "pricing": None},
+    ),
+}
+
+
+def find_model(name: str, *, private: bool = False) -> Model | None:
+    """Look a model up the way Poe does: case-insensitively; private bots only where
+    asked (the native door, which serves every bot)."""
+    key = name.strip().lower()
+    return _index().get(key) or (PRIVATE_MODELS.get(key) if private else None)
 
 
 def all_models() -> list[Model]:

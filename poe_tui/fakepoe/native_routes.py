@@ -197,7 +197,7 @@ async def respond(call: Call, name: str, query: NativeQuery) -> Response:
         return call.error(fault)
     if fault is stream_faults.Fault.WRONG_TYPE:
         return stream_faults.wrong_type_response(call)
-    model = find_model(name)
+    model = find_model(name, private=True)
     pieces = stream_faults.inject(fault, _pieces(call, name, model, query), "native")
     failed, taken = await open_reply(pieces)
     if failed is not None and failed.failure.status == 401:
