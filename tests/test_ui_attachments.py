@@ -537,8 +537,8 @@ async def test_image_bot_reply_has_the_image_with_preview_open_and_save(
 async def test_hostile_names_from_bots_are_sanitized_when_saved(
     make_app: Callable[..., PoeApp], isolated_home: Path
 ) -> None:
+    from poe_tui.core.chat import apply_delta, reduce_events
     from poe_tui.core.events import FileOutput
-    from poe_tui.ui.screens.chat import apply_event
 
     async with make_app(bot="demo-image").run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -547,7 +547,8 @@ async def test_hostile_names_from_bots_are_sanitized_when_saved(
         reply = await reply_done(pilot)
         url = reply.attachments[0].url
         assert url is not None
-        apply_event(reply, FileOutput(url, "image/png", "../../evil\x1b[31m.png"))
+        hostile = FileOutput(url, "image/png", "../../evil\x1b[31m.png")
+        apply_delta(reply, reduce_events([hostile]), now=0.0)
         await screen.collect_reply_files(screen.job or _job(screen, reply))
         await workers_done(pilot.app)
         await wait_until(pilot, lambda: all(f.path for f in reply.attachments))
@@ -582,9 +583,10 @@ async def test_links_to_other_hosts_are_listed_but_fetched_only_when_asked(
 
 
 def _job(screen: ChatScreen, reply: Message) -> Any:
-    from poe_tui.ui.screens.chat import ReplyJob
+    from poe_tui.core.chat import Turn
+    from poe_tui.ui.controllers.replies import ReplyJob
 
-    return ReplyJob(screen.conversation, reply, None)
+    return ReplyJob(Turn.for_reply(screen.conversation, reply), None)
 
 
 async def test_files_persist_with_the_sqlite_history(

@@ -24,8 +24,8 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
+from poe_tui.store.turn_log import merged
 from poe_tui.ui.app import PoeApp
-from poe_tui.ui.screens import chat as chat_module
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
@@ -81,20 +81,25 @@ def expected_reply(prompt: str) -> str:
 
 def saved_replies(db_path: Path) -> list[tuple[str, str, str, str]]:
     """(conversation id, bot, text, status) of every reply row, read afresh from the file."""
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute(
-            "SELECT conversation_id, bot, text, status FROM messages WHERE role = 'assistant'"
-        ).fetchall()
-    return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+    return [row[:4] for row in saved_rows(db_path)]
 
 
 def saved_rows(db_path: Path) -> list[tuple[str, str, str, str, str]]:
-    """(conversation id, bot, text, status, message id) of every reply row."""
+    """(conversation id, bot, text, status, message id) of every reply row, with what a
+    reply still streaming has saved so far (its chunks)."""
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
             "SELECT conversation_id, bot, text, status, id FROM messages WHERE role = 'assistant'"
         ).fetchall()
-    return [tuple(str(value) for value in row) for row in rows]  # type: ignore[misc]
+        result = []
+        for conversation_id, bot, text, status, message_id in rows:
+            chunks = conn.execute(
+                "SELECT kind, data FROM reply_chunks WHERE message_id = ? ORDER BY seq",
+                (message_id,),
+            ).fetchall()
+            text = merged(str(text), "", chunks)[0]
+            result.append((str(conversation_id), str(bot), text, str(status), str(message_id)))
+    return result
 
 
 def ids(messages: list[Message]) -> set[str]:
@@ -203,9 +208,8 @@ async def test_ten_conversations_stream_at_once_and_lose_nothing(
 
 
 async def test_regenerate_with_several_bots_streams_every_version_at_once(
-    build, gate, db_path, monkeypatch
+    build, gate, db_path
 ) -> None:
-    monkeypatch.setattr(chat_module, "SAVE_EVERY_SECONDS", 0.0)  # save on every event
     app, _ = build("slow-echo")
     async with app.run_test(size=SIZE) as pilot:
         screen = chat(pilot)

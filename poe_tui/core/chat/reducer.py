@@ -45,8 +45,7 @@ class ReplyDelta:
     usage: Usage | None = None
     done: Done | None = None
     failure: PoeError | None = None
-    wait: Retrying | Throttled | None = None
-    waited: bool = False  # a wait was announced, then something else arrived
+    wait: Retrying | Throttled | None = None  # the newest wait, if nothing came after it
 
     @property
     def has_content(self) -> bool:
@@ -60,8 +59,8 @@ class ReplyDelta:
 
     def add(self, event: StreamEvent) -> None:
         """Fold one event in (the order of text events is kept)."""
-        if not isinstance(event, Retrying | Throttled) and self.wait is not None:
-            self.wait, self.waited = None, True
+        if not isinstance(event, Retrying | Throttled):
+            self.wait = None
         match event:
             case TextDelta(text=text):
                 self.text += text

@@ -61,7 +61,10 @@ class ReplyJob:
 class ReplyListener(Protocol):
     """What the screen hears (on the event loop)."""
 
-    def reply_changed(self, job: ReplyJob, delta: ReplyDelta) -> None: ...
+    def reply_changed(self, job: ReplyJob, delta: ReplyDelta, *, wait_changed: bool) -> None:
+        """`delta` is saved and in the reply; `wait_changed`: a retry notice should
+        appear (`delta.wait`) or go (None)."""
+        ...
 
     def uploading(self, job: ReplyJob, index: int, sent: int, total: int) -> None: ...
 
@@ -76,9 +79,10 @@ class _JobObserver:
         self.listener = listener
 
     def reply_changed(self, turn: Turn, delta: ReplyDelta) -> None:
-        if delta.wait is not None or delta.waited:
-            self.job.waiting = delta.wait is not None
-        self.listener.reply_changed(self.job, delta)
+        # A wait ends with whatever comes next, possibly in a later batch.
+        wait_changed = delta.wait is not None or self.job.waiting
+        self.job.waiting = delta.wait is not None
+        self.listener.reply_changed(self.job, delta, wait_changed=wait_changed)
 
     def uploading(self, turn: Turn, index: int, sent: int, total: int) -> None:
         self.listener.uploading(self.job, index, sent, total)

@@ -467,12 +467,12 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     # --- what the reply controller reports --------------------------------------------
 
-    def reply_changed(self, job: ReplyJob, delta: ReplyDelta) -> None:
+    def reply_changed(self, job: ReplyJob, delta: ReplyDelta, *, wait_changed: bool) -> None:
         if job.discarded:
             return
         self._clear_upload_progress(job)
         view = self.query_one(ConversationView)
-        if delta.wait is not None or delta.waited:
+        if wait_changed:
             view.post_message(MessageChanged(job.reply, Part.WAIT, wait=delta.wait))
         if delta.has_content or delta.files or delta.plain_text is not None:
             view.post_message(MessageChanged(job.reply, Part.TEXT))
