@@ -513,7 +513,7 @@ async def test_sidebar_shows_today_month_and_per_bot_spending(
         today_line = totals.splitlines()[0]
         assert today_line.startswith("Today")
         assert int(today_line.split()[-1].replace(",", "")) >= reply.points  # type: ignore[operator]
-        entries = chat(pilot).ledger.entries
+        entries = chat(pilot).accounting.ledger.entries
         top = summarize_by_bot(entries)[0]
         bars = str(sidebar.query_one("#bot-spend").render())
         assert bars.splitlines()[0].startswith(top.key[:8])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
@@ -28,23 +27,20 @@ from textual.widgets import Footer, Select, Static
 from textual.worker import Worker, WorkerState
 
 from poe_tui.core.accounting import (
-    CostTracker,
-    PointsLedger,
     bot_names,
-    observed_costs,
-    observed_for,
 )
 from poe_tui.core.anthropic_chat import require_claude
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.chat import ReplyDelta, TurnRunner
 from poe_tui.core.chat.reducer import reset_for_retry
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.core.errors import InsufficientPointsError, PoeError
-from poe_tui.core.guards import SendWarning, out_of_points_note, send_warnings
+from poe_tui.core.errors import PoeError
+from poe_tui.core.guards import SendWarning
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transport import Transport
 from poe_tui.store import StoreError, TurnLog
+from poe_tui.ui.controllers.accounting import AccountingController
 from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
 from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
@@ -140,15 +136,12 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._models_lock = asyncio.Lock()
         # Points accounting (issue 7): the month's history, replies awaiting their bill,
         # failures for want of points, and guards waived per (conversation, bot).
-        self.ledger = PointsLedger()
-        self.costs = CostTracker(names_for=lambda bot: bot_names(bot, self.poe_app.models))
-        self._out_of_points: list[tuple[Message, str]] = []
-        self._guards_waived: set[tuple[str, str]] = set()
+        self.accounting = AccountingController(
+            names_for=lambda bot: bot_names(bot, self.poe_app.models), clock=self.poe_app.clock
+        )
         self._confirming = False  # a guard's question is on screen
-        self._reply_owner: dict[str, Conversation] = {}  # reply id -> its conversation
         self._last_store_warning = -STORE_WARNING_EVERY_SECONDS
         self._draft_given_back: tuple[str, str] | None = None  # (reply id, draft)
-        self._last_balance: int | None = None
 
     @property
     def poe_app(self) -> PoeApp:
@@ -529,8 +522,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._restore_draft(job)
         self.refresh_history_list()
         self.refresh_bindings()
-        self._reply_owner[reply.id] = job.conversation
-        self._expect_cost(reply, job.turn.failure)
+        model = self.poe_app.model_info(reply.bot)
+        if self.accounting.reply_ended(job.conversation, reply, job.turn.failure, model):
+            self._refresh_error(reply)
         self.refresh_account()
 
     def _restore_draft(self, job: ReplyJob) -> None:
@@ -590,7 +584,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     async def _retry(self, reply: Message) -> None:
         if reply is not self._retry_target():
             return  # something changed while the guard asked
-        self.costs.forget(reply)
+        self.accounting.retried(reply)
         await self._take_back_draft(reply)
         reset_for_retry(reply, self.poe_app.clock())
         reply.bot = self.conversation.bot
@@ -752,35 +746,25 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
 
     @work(group="account", exclusive=True, exit_on_error=False)
     async def refresh_account(self) -> None:
-        client = self.poe_app.client
+        update = await self.accounting.refresh(self.poe_app.client)
         sidebar = self.query_one(BalanceSidebar)
-        try:
-            balance = await client.get_balance()
-        except PoeError as error:
-            sidebar.show_balance(None, error=error.one_line())
-            self.notify(error.one_line(), title="Balance", severity="warning", markup=False)
+        if update.balance_error is not None:
+            said = update.balance_error.one_line()
+            sidebar.show_balance(None, error=said)
+            self.notify(said, title="Balance", severity="warning", markup=False)
             return
-        sidebar.show_balance(balance)
-        points = balance.current_point_balance
-        self._show_out_of_points(points)
-        now = datetime.fromtimestamp(self.poe_app.clock(), tz=UTC).astimezone()
-        try:
-            await self.ledger.refresh(client, int(now.timestamp() * 1_000_000))
-        except PoeError as error:
-            self.notify(error.one_line(), title="Points history", severity="warning", markup=False)
-        if self.ledger.loaded:
-            sidebar.show_history(self.ledger.entries, now=now)
+        sidebar.show_balance(update.balance)
+        for reply in update.explained:
+            self._refresh_error(reply)
+        if update.history_error is not None:
+            said = update.history_error.one_line()
+            self.notify(said, title="Points history", severity="warning", markup=False)
+        if update.history_loaded:
+            sidebar.show_history(self.accounting.ledger.entries, now=update.now)
             self._show_observed_costs()
-        drop = None if self._last_balance is None else self._last_balance - points
-        self._last_balance = points
-        changed = self.costs.settle(
-            self.ledger.entries,
-            balance_drop=drop,
-            clock_offset_us=client.server_clock.offset_us,
-        )
-        for reply in changed:
+        for reply in update.priced:
             self._show_points(reply)
-        if self.costs.waiting:
+        if update.still_waiting:
             self.set_timer(COST_RECHECK_SECONDS, self.refresh_account, name="cost-recheck")
 
     def save_conversation(self, conversation: Conversation) -> bool:
@@ -810,7 +794,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def _save_owner(self, reply: Message) -> None:
         """Write a finished reply again (its points or error changed), wherever the user
         is now. An update only: a conversation deleted meanwhile must stay deleted."""
-        owner = self._reply_owner.get(reply.id)
+        owner = self.accounting.owner_of(reply)
         if owner is None:
             return
         try:
@@ -827,25 +811,6 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._show_total()
 
     # --- points accounting and guards (issue 7) -----------------------------------------
-
-    def _expect_cost(self, reply: Message, failure: PoeError | None) -> None:
-        """Wait for the reply's bill in the history (free bots send none)."""
-        if isinstance(failure, InsufficientPointsError):
-            self._out_of_points.append((reply, failure.message))
-            reply.error_message = f"{failure.message}\n{out_of_points_note(None, failure.message)}"
-            self._refresh_error(reply)
-        model = self.poe_app.model_info(reply.bot)
-        free = model is not None and model.pricing is not None and model.pricing.is_free
-        if reply.text.strip() and not free:
-            self.costs.expect(reply)
-
-    def _show_out_of_points(self, balance: int) -> None:
-        """Out-of-points failures get the balance, now that it is known."""
-        waiting, self._out_of_points = self._out_of_points, []
-        for reply, message in waiting:
-            if reply.status is MessageStatus.FAILED:
-                reply.error_message = f"{message}\n{out_of_points_note(balance, message)}"
-                self._refresh_error(reply)
 
     def _refresh_error(self, reply: Message) -> None:
         self.query_one(ConversationView).post_message(MessageChanged(reply, Part.ERROR))
@@ -865,17 +830,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     def _show_observed_costs(self) -> None:
         from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
 
+        observed = self.accounting.observed()
         for screen in self.app.screen_stack:
-            if isinstance(screen, PricingBrowserScreen):
-                screen.show_observed(observed_costs(self.ledger.entries))
+            if isinstance(screen, PricingBrowserScreen) and observed is not None:
+                screen.show_observed(observed)
 
     def _send_warnings(self, bot: str) -> list[SendWarning]:
-        if (self.conversation.id, bot.casefold()) in self._guards_waived:
-            return []
         model = self.poe_app.model_info(bot)
-        observed = observed_for(model, observed_costs(self.ledger.entries)) if model else None
         limits = guard_limits(self.poe_app.settings)
-        return send_warnings(model, self._last_balance, limits, observed)
+        return self.accounting.warnings(self.conversation.id, bot, model, limits)
 
     async def after_guards(
         self, send: Callable[[], Awaitable[None]], bot: str | None = None
@@ -889,7 +852,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if not warnings:
             await send()
             return
-        waiver = (self.conversation.id, bot.casefold())
+        conversation_id = self.conversation.id
         self._confirming = True
 
         async def answered(answer: str | None) -> None:
@@ -898,7 +861,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 self.query_one(PromptInput).focus()  # the text is still there
                 return
             if answer == "always":
-                self._guards_waived.add(waiver)
+                self.accounting.waive(conversation_id, bot)
             if self._may_send():
                 await send()
 
@@ -914,7 +877,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         name = self.poe_app.display_name(bot)
         answer = await self.app.push_screen_wait(ConfirmSendScreen(warnings, name))
         if answer == "always":
-            self._guards_waived.add((self.conversation.id, bot.casefold()))
+            self.accounting.waive(self.conversation.id, bot)
         return answer is not None
 
     def action_pricing_browser(self) -> None:
@@ -928,7 +891,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         models = await self.ensure_models()
         if models is None:
             return
-        observed = observed_costs(self.ledger.entries) if self.ledger.loaded else None
+        observed = self.accounting.observed()
         browser = PricingBrowserScreen(models, self.conversation.bot, observed=observed)
         choice = await self.app.push_screen_wait(browser)
         if choice:
