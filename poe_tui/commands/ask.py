@@ -85,6 +85,7 @@ class ReplyPrinter:
         self.show_thinking = show_thinking
         self.meter = meter
         self.at_line_start = True
+        self.printed = False  # any answer text on stdout yet
         self.thinking_open = False
         self.suggestions: list[str] = []
 
@@ -111,14 +112,19 @@ class ReplyPrinter:
 
     def text(self, text: str) -> None:
         self._end_thinking()
+        self.printed = self.printed or bool(text)
         self.out.write(safe(text, self.out))
         self.out.flush()
         if text:
             self.at_line_start = text.endswith("\n")
 
     def replace(self, text: str) -> None:
-        self.newline()
-        self.text(f"{REPLACED_MARK}\n{text}")
+        """The answer restarts; only what was already printed needs the marker (a draft
+        replaced within one batch was never shown)."""
+        if self.printed:
+            self.newline()
+            text = f"{REPLACED_MARK}\n{text}"
+        self.text(text)
 
     def thinking(self, text: str) -> None:
         if not self.show_thinking:
