@@ -123,6 +123,17 @@ def test_only_the_anthropic_door_refuses_bots() -> None:
     assert all(spec_for(t).refusal("gpt-5", None) is None for t in (Transport.NATIVE, "openai"))
 
 
+def test_how_each_door_takes_files() -> None:
+    assert [s.transport for s in all_specs() if s.uploads_files] == [Transport.NATIVE]
+    anthropic = spec_for(Transport.ANTHROPIC)
+    for name, content_type in (("a.bmp", "image/bmp"), ("a.zip", "application/zip")):
+        refusal = anthropic.file_refusal(name, content_type)
+        assert isinstance(refusal, UnsupportedTransportError) and name in refusal.message
+        assert spec_for(Transport.NATIVE).file_refusal(name, content_type) is None
+    for name, content_type in (("a.png", "image/png"), ("a.pdf", "application/pdf")):
+        assert anthropic.file_refusal(name, content_type) is None
+
+
 def test_native_path_cannot_be_steered_to_another_endpoint() -> None:
     path = spec_for(Transport.NATIVE).path
     assert path("Claude-Sonnet-4.5") == "/bot/Claude-Sonnet-4.5"  # what fastapi-poe sends

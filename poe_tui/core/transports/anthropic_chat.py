@@ -43,6 +43,7 @@ THINKING_PARAMETER = "thinking_budget"
 MAX_TOKENS_PARAMETER = "max_output_tokens"
 PARAMETERS = frozenset({THINKING_PARAMETER, MAX_TOKENS_PARAMETER})  # all this API can carry
 _DOCUMENT_TYPES = frozenset({"application/pdf"})  # text files go as plain-text sources
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
 # --- which bots, which parameters ---------------------------------------------------
@@ -65,6 +66,22 @@ def refusal(bot: str, model: ModelInfo | None = None) -> PoeError | None:
         "The Anthropic-compatible API only serves Claude bots; "
         f"choose the native or OpenAI transport for {bot}."
     )
+
+
+def file_refusal(name: str, content_type: str) -> PoeError | None:
+    """Why this API cannot take the file (asked before anything is read or sent)."""
+    is_image = content_type.startswith("image/")
+    if is_image and content_type not in IMAGE_TYPES:
+        return UnsupportedTransportError(
+            f"The Anthropic-compatible API takes JPEG, PNG, GIF and WebP images, "
+            f"not {name} ({content_type}); send it with the native transport."
+        )
+    if not is_image and content_type not in _DOCUMENT_TYPES and not is_text(content_type):
+        return UnsupportedTransportError(
+            f"The Anthropic-compatible API takes images, PDFs and text, not "
+            f"{name} ({content_type}); send it with the native transport."
+        )
+    return None
 
 
 def require_claude(bot: str, model: ModelInfo | None = None) -> None:

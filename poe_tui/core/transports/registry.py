@@ -75,6 +75,10 @@ def _serves_every_bot(bot: str, model: ModelInfo | None) -> PoeError | None:
     return None
 
 
+def _takes_every_file(name: str, content_type: str) -> PoeError | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class TransportSpec:
     transport: Transport
@@ -89,10 +93,17 @@ class TransportSpec:
     mapped_parameters: frozenset[str] = frozenset()
     parameters_note: str = ""  # what the parameter form says about parameters here
     refuse: Callable[[str, ModelInfo | None], PoeError | None] = field(default=_serves_every_bot)
+    # Files go up to the upload endpoint first and travel as URLs; else inline `data:` URLs.
+    uploads_files: bool = False
+    refuse_file: Callable[[str, str], PoeError | None] = field(default=_takes_every_file)
 
     def refusal(self, bot: str, model: ModelInfo | None) -> PoeError | None:
         """Why this door cannot serve `bot` (before anything is sent), else None."""
         return self.refuse(bot, model)
+
+    def file_refusal(self, name: str, content_type: str) -> PoeError | None:
+        """Why this door cannot carry the file (before it is read or sent), else None."""
+        return self.refuse_file(name, content_type)
 
     def takes_parameter(self, name: str) -> bool:
         return Capability.PARAMETERS in self.carries or name in self.mapped_parameters
@@ -108,6 +119,7 @@ _SPECS = (
         carries=frozenset({Capability.PARAMETERS, Capability.FILES, Capability.THINKING}),
         stream=native.stream,
         complete=native.complete,
+        uploads_files=True,
     ),
     TransportSpec(
         transport=Transport.OPENAI,
@@ -138,6 +150,7 @@ _SPECS = (
             f"{anthropic_chat.MAX_TOKENS_PARAMETER} apply."
         ),
         refuse=anthropic_chat.refusal,
+        refuse_file=anthropic_chat.file_refusal,
     ),
 )
 _BY_TRANSPORT = {spec.transport: spec for spec in _SPECS}
