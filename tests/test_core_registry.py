@@ -121,6 +121,7 @@ def test_only_the_anthropic_door_refuses_bots() -> None:
     assert isinstance(refusal, UnsupportedTransportError) and "gpt-5" in refusal.message
     assert spec_for(Transport.ANTHROPIC).refusal("claude-haiku-4.5", None) is None
     assert all(spec_for(t).refusal("gpt-5", None) is None for t in (Transport.NATIVE, "openai"))
+    assert [s.transport for s in all_specs() if not s.serves_every_bot] == [Transport.ANTHROPIC]
 
 
 def test_how_each_door_takes_files() -> None:

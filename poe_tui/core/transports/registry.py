@@ -101,6 +101,11 @@ class TransportSpec:
         """Why this door cannot serve `bot` (before anything is sent), else None."""
         return self.refuse(bot, model)
 
+    @property
+    def serves_every_bot(self) -> bool:
+        """False when `refusal` may say no, which it decides better with the model list."""
+        return self.refuse is _serves_every_bot
+
     def file_refusal(self, name: str, content_type: str) -> PoeError | None:
         """Why this door cannot carry the file (before it is read or sent), else None."""
         return self.refuse_file(name, content_type)
