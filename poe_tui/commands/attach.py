@@ -20,7 +20,7 @@ from poe_tui.core.client import PoeClient
 from poe_tui.core.errors import PoeError
 from poe_tui.core.files import LocalFile, check_bot_takes, check_file, expand_path, format_size
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transports.registry import Transport
+from poe_tui.core.transport import Transport
 from poe_tui.store import AttachmentRef, SqliteStore
 
 ANYWAY_FLAG = "--attach-anyway"

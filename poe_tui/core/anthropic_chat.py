@@ -1,6 +1,7 @@
-"""Kept only for `ui/screens/chat.py`, which imports `require_claude` from here until the
-turn runner replaces it (it should ask `spec_for(transport).refusal(...)` instead)."""
+"""Kept only for `ui/screens/chat.py` (`require_claude`) and `core/chat/turn.py`
+(`THINKING_PARAMETER`) until they ask the registry: `spec_for(t).refusal(...)` and
+`sendable_parameters(...)` in `poe_tui.core.transports.registry`. Then delete this."""
 
-from poe_tui.core.transports.anthropic_chat import require_claude
+from poe_tui.core.transports.anthropic_chat import THINKING_PARAMETER, require_claude
 
-__all__ = ["require_claude"]
+__all__ = ["THINKING_PARAMETER", "require_claude"]
