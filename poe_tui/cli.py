@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 from poe_tui import __version__
@@ -63,9 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument(
         "--transport",
-        choices=("native", "openai", "anthropic"),
+        choices=TransportChoices(),
+        metavar="API",  # else argparse lists the choices while building the parser
         default="native",
-        help="which Poe API to use (default native; anthropic serves Claude bots only)",
+        help="which Poe API carries the chat: %(choices)s (default %(default)s)",
     )
     ask.add_argument(
         "--param",
@@ -129,6 +130,23 @@ def build_parser() -> argparse.ArgumentParser:
     key_actions.add_parser("delete", parents=[common], help="remove the key from the keyring")
     key_actions.add_parser("status", parents=[common], help="say where the key comes from")
     return parser
+
+
+class TransportChoices:
+    """`--transport` choices read from the transport registry only when argparse checks a
+    value or prints help: loading the doors would slow `--version` by half (-X importtime)."""
+
+    @staticmethod
+    def values() -> list[str]:
+        from poe_tui.core.transports.registry import all_specs
+
+        return [spec.transport.value for spec in all_specs()]
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values())
 
 
 # --- `models` sort/filter and `usage --by` options (issue 7) ------------------------------

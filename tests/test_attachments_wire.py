@@ -14,7 +14,6 @@ from anthropic.types import MessageParam
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import TypeAdapter
 
-from poe_tui.core import anthropic_chat, openai_chat
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.attachments import FileSender, MessageFile, linked_files
 from poe_tui.core.client import PoeClient
@@ -23,6 +22,7 @@ from poe_tui.core.events import FileOutput
 from poe_tui.core.files import FileMissing, check_file
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transport import Transport
+from poe_tui.core.transports import anthropic_chat, openai_chat
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
 

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from poe_tui.core import anthropic_chat
 from poe_tui.core import errors as e
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
@@ -19,6 +18,7 @@ from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta, Thin
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.models import parse_model
 from poe_tui.core.transport import Transport
+from poe_tui.core.transports import anthropic_chat
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import THINKING, THINKING_ANSWER
 

@@ -135,7 +135,7 @@ def test_parse_retry_after(text: str, seconds: float | None) -> None:
 
 
 def test_error_text_from_a_server_or_bot_never_carries_terminal_controls() -> None:
-    from poe_tui.core.native import native_error
+    from poe_tui.core.transports.native import native_error
 
     # OSC 52 would write the clipboard; CSI 2J would clear the screen.
     error = native_error({"text": "\x1b]52;c;aGk=\x07Bad \x1b[2Jthing"}, "some-bot")

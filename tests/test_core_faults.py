@@ -17,13 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from poe_tui.core import anthropic_chat, native, openai_chat
 from poe_tui.core import errors as e
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transport import Transport
+from poe_tui.core.transports import anthropic_chat, native, openai_chat
 from poe_tui.fakepoe import FakePoeServer, failures, stream_faults
 from poe_tui.fakepoe.bots import split_chunks
 

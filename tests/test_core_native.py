@@ -19,7 +19,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from poe_tui.core import errors as e
-from poe_tui.core import native
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
 from poe_tui.core.events import (
@@ -38,6 +37,7 @@ from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.models import Parameter, parse_model
 from poe_tui.core.parameters import guess_scalar, parse_assignments, validate_parameters
 from poe_tui.core.transport import Transport
+from poe_tui.core.transports import native
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_FINAL, SUGGESTIONS, THINKING, THINKING_ANSWER
 

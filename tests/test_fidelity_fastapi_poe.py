@@ -23,7 +23,6 @@ from loopback import LoopbackServer
 from sse_starlette import ServerSentEvent
 
 from poe_tui.core import errors as e
-from poe_tui.core import native
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.attachments import FileSender, MessageFile
 from poe_tui.core.client import PoeClient
@@ -41,6 +40,7 @@ from poe_tui.core.events import (
 from poe_tui.core.files import check_file
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.transport import Transport
+from poe_tui.core.transports import native
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
 

@@ -14,13 +14,13 @@ from itertools import pairwise
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from poe_tui.core.anthropic_chat import AnthropicReader
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import Done, StreamEvent, TextDelta
-from poe_tui.core.native import NativeReader
-from poe_tui.core.openai_chat import _ChunkReader
 from poe_tui.core.sse import ServerSentEvent, SseDecoder
-from poe_tui.core.transport import SseReader
+from poe_tui.core.transports.anthropic_chat import AnthropicReader
+from poe_tui.core.transports.native import NativeReader
+from poe_tui.core.transports.openai_chat import _ChunkReader
+from poe_tui.core.transports.wire import SseReader
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 READERS: dict[str, Callable[[], SseReader]] = {

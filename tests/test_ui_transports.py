@@ -17,11 +17,11 @@ from textual.widgets import Collapsible, Input, Select, Static, Switch
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
+from poe_tui.core.transports.registry import Transport, spec_for
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_DRAFT, REPLACE_FINAL, SUGGESTIONS, THINKING
 from poe_tui.store.sqlite_store import SqliteStore
 from poe_tui.ui.app import PoeApp
-from poe_tui.ui.transports import ANTHROPIC_NOTE, OPENAI_NOTE
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.prompt_input import PromptInput
@@ -101,7 +101,7 @@ async def test_default_transport_is_native_and_shown(build, fake_poe) -> None:
         assert screen.conversation.messages[-2].transport == "native"
 
 
-async def test_openai_shows_note_and_switch_button_works(build, fake_poe) -> None:
+async def test_openai_sends_the_parameters_best_effort(build, fake_poe) -> None:
     app = build("demo-params")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
@@ -110,18 +110,34 @@ async def test_openai_shows_note_and_switch_button_works(build, fake_poe) -> Non
         assert chat(pilot).conversation.transport == "openai"
         assert "OpenAI-compatible API" in header(pilot)
         note = form(pilot).query_one("#param-note", Static)
-        assert str(note.render()) == OPENAI_NOTE and note.display
-        assert not form(pilot)._parameters  # no fields on this API
+        assert str(note.render()) == spec_for(Transport.OPENAI).parameters_note and note.display
+        assert not form(pilot).query_one("#switch-native").display  # nothing is left out
+        field_control(pilot, "style").value = "terse"
+        await pilot.pause()
         before = len(fake_poe.state.requests_to("/v1/chat/completions"))
         await send(pilot, "over openai")
-        assert len(fake_poe.state.requests_to("/v1/chat/completions")) == before + 1
+        sent = fake_poe.state.requests_to("/v1/chat/completions")
+        assert len(sent) == before + 1
+        assert sent[-1].extra == {"style": "terse"}  # the same as `ask --transport openai`
+
+
+async def test_switch_button_when_the_door_leaves_parameters_out(build) -> None:
+    app = build("claude-sonnet-4.5")  # declares web_search, which /v1/messages cannot carry
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await app.run_action("set_transport('anthropic')", chat(pilot))
+        await pilot.pause()
         button = form(pilot).query_one("#switch-native")
         assert button.display
         await click_visible(pilot, button)
         await pilot.pause()
         assert chat(pilot).conversation.transport == "native"
         assert chat(pilot).query_one("#transport", Select).value == "native"
-        assert not note.display and form(pilot)._parameters
+        assert not button.display
+        assert {p.name for p in form(pilot)._parameters.values()} == {
+            "thinking_budget",
+            "web_search",
+        }
 
 
 async def test_anthropic_refused_for_gpt5(build) -> None:
@@ -147,7 +163,8 @@ async def test_anthropic_accepted_for_claude(build, fake_poe) -> None:
         assert chat(pilot).conversation.transport == "anthropic"
         assert chat(pilot).query_one("#transport", Select).value == "anthropic"
         assert "Anthropic-compatible API" in header(pilot)
-        assert str(form(pilot).query_one("#param-note", Static).render()) == ANTHROPIC_NOTE
+        note = str(form(pilot).query_one("#param-note", Static).render())
+        assert note == spec_for(Transport.ANTHROPIC).parameters_note
         assert [p.name for p in form(pilot)._parameters.values()] == ["thinking_budget"]
         before = len(fake_poe.state.requests_to("/v1/messages"))
         reply = await send(pilot, "hello claude")

@@ -23,15 +23,12 @@ from urllib.parse import unquote, urlsplit
 
 from poe_tui.core.errors import UnsupportedTransportError
 from poe_tui.core.events import FileOutput
-from poe_tui.core.files import FileMissing, LocalFile, data_url, guess_type, is_text
+from poe_tui.core.files import FileMissing, LocalFile, data_url, guess_type
 from poe_tui.core.messages import Attachment, ChatMessage
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport, spec_for
 
 if TYPE_CHECKING:
     from poe_tui.core.uploads import Uploader  # httpx: imported with the client
-
-# Anthropic's Messages API takes these image types only (others are refused there).
-ANTHROPIC_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 FileProgress = Callable[[int, int, int], None]
 """Called with (index of the file, bytes sent, bytes in all)."""
@@ -68,18 +65,9 @@ def local_copy(file: MessageFile) -> LocalFile:
 
 def check_transport_takes(transport: Transport, file: MessageFile) -> None:
     """Refuse, before anything is read or sent, a file the chosen API cannot carry."""
-    if transport is Transport.ANTHROPIC:
-        if file.is_image and file.content_type not in ANTHROPIC_IMAGE_TYPES:
-            raise UnsupportedTransportError(
-                f"The Anthropic-compatible API takes JPEG, PNG, GIF and WebP images, "
-                f"not {file.name} ({file.content_type}); send it with the native transport."
-            )
-        document = file.content_type == "application/pdf" or is_text(file.content_type)
-        if not file.is_image and not document:
-            raise UnsupportedTransportError(
-                f"The Anthropic-compatible API takes images, PDFs and text, not "
-                f"{file.name} ({file.content_type}); send it with the native transport."
-            )
+    refusal = spec_for(transport).file_refusal(file.name, file.content_type)
+    if refusal is not None:
+        raise refusal
 
 
 class FileSender:
@@ -95,9 +83,9 @@ class FileSender:
     ) -> Attachment:
         check_transport_takes(self.transport, file)
         local = local_copy(file)
-        if self.transport is Transport.NATIVE:
+        if spec_for(self.transport).uploads_files:
             if self.uploader is None:
-                raise UnsupportedTransportError("No upload endpoint is set for the native API.")
+                raise UnsupportedTransportError("No upload endpoint is set for this API.")
             uploaded = await self.uploader.upload_once(
                 self.scope, local, sha256=file.sha256, progress=progress
             )

@@ -1,23 +1,23 @@
 """One async client for every Poe endpoint, over one `httpx.AsyncClient`.
 
-The client owns the connection pool and the key; the three transports (native Poe
-protocol, OpenAI-compatible, Anthropic-compatible) borrow its `httpx.AsyncClient` and
-turn streams into the typed events of `poe_tui.core.events`.
+The client owns the connection pool and the key; the doors described in
+`core.transports.registry` borrow them through the `HttpSession` interface and turn
+streams into the typed events of `poe_tui.core.events`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
-from poe_tui.core import anthropic_chat, native, openai_chat
 from poe_tui.core.apikey import ApiKey
+from poe_tui.core.auth import AuthScheme, KeyHeader
 from poe_tui.core.errors import (
     AuthenticationError,
     decode_json,
@@ -29,7 +29,8 @@ from poe_tui.core.models import ModelInfo, parse_models
 from poe_tui.core.network import network_error
 from poe_tui.core.retry import RequestLimiter, Retrier, RetryPolicy, Sleep
 from poe_tui.core.server_clock import ServerClock
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport, spec_for
+from poe_tui.core.transports.wire import failed_stream
 from poe_tui.core.usage import Balance, PointsEntry, PointsPage, parse_balance, parse_points_page
 
 if TYPE_CHECKING:
@@ -50,28 +51,6 @@ class Timeouts:
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
-
-
-class BearerAuth(httpx.Auth):
-    """Adds the key when a request is sent, so it never sits in client defaults or logs."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = "Bearer " + self._key.reveal()
-        yield request
-
-
-class XApiKeyAuth(httpx.Auth):
-    """The Anthropic-style `x-api-key` header, added at send time like `BearerAuth`."""
-
-    def __init__(self, key: ApiKey) -> None:
-        self._key = key
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["x-api-key"] = self._key.reveal()
-        yield request
 
 
 class PoeClient:
@@ -135,11 +114,9 @@ class PoeClient:
         """The key, or an AuthenticationError saying how to set one."""
         return self._key()
 
-    def auth(self) -> BearerAuth:
-        return BearerAuth(self._key())
-
-    def api_key_auth(self) -> XApiKeyAuth:
-        return XApiKeyAuth(self._key())
+    def authorize(self, scheme: AuthScheme) -> KeyHeader:
+        """The key in `scheme`'s header, added when each request is sent."""
+        return scheme.for_key(self._key())
 
     def uploader(self, url: str) -> Uploader:
         """An uploader to `url` sharing this client's connections, retries and limiter."""
@@ -159,7 +136,7 @@ class PoeClient:
     async def _get_json_once(
         self, path: str, params: Mapping[str, Any] | None, authed: bool
     ) -> Any:
-        auth = self.auth() if authed else None
+        auth = self.authorize(AuthScheme.BEARER) if authed else None
         sent_at = time.time()
         try:
             response = await self.http.get(
@@ -223,13 +200,12 @@ class PoeClient:
         as a final `StreamFailed` event. Parameters and attachments go with the last
         user message. A transient failure before any content is retried under the
         client's policy, announced by a `Retrying` event; a full limiter by `Throttled`."""
-        stream = {
-            Transport.NATIVE: native.stream,
-            Transport.OPENAI: openai_chat.stream,
-            Transport.ANTHROPIC: anthropic_chat.stream,
-        }[transport]
+        spec = spec_for(transport)
+        refusal = spec.refusal(bot, self.known_model(bot))
+        if refusal is not None:
+            return failed_stream(refusal)
         return self.retrier.stream(
-            lambda: stream(self, bot, messages, parameters=parameters, attachments=attachments)
+            lambda: spec.stream(self, bot, messages, parameters=parameters, attachments=attachments)
         )
 
     async def chat(
@@ -244,12 +220,13 @@ class PoeClient:
     ) -> ChatReply:
         """The whole reply at once (raises PoeError on failure; transient failures are
         retried first, as nothing was shown yet, and `on_wait` hears of each wait)."""
-        complete = {
-            Transport.NATIVE: native.complete,
-            Transport.OPENAI: openai_chat.complete,
-            Transport.ANTHROPIC: anthropic_chat.complete,
-        }[transport]
+        spec = spec_for(transport)
+        refusal = spec.refusal(bot, self.known_model(bot))
+        if refusal is not None:
+            raise refusal
         return await self.retrier.call(
-            lambda: complete(self, bot, messages, parameters=parameters, attachments=attachments),
+            lambda: spec.complete(
+                self, bot, messages, parameters=parameters, attachments=attachments
+            ),
             on_wait,
         )

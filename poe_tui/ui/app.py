@@ -27,6 +27,7 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.retry import RetryPolicy
 from poe_tui.core.text import strip_terminal_controls
+from poe_tui.core.transports.registry import all_specs
 from poe_tui.store import SqliteStore
 from poe_tui.ui.opener import system_open
 from poe_tui.ui.screens.chat import ChatScreen
@@ -55,20 +56,13 @@ PALETTE_COMMANDS: tuple[PaletteCommand, ...] = (
     PaletteCommand(
         "Pick model", "Choose the bot for this conversation", "pick_model", "pick_model"
     ),
-    PaletteCommand(
-        "Transport: native",
-        "Send this conversation over the native Poe protocol (every bot, parameters)",
-        "set_transport('native')",
-    ),
-    PaletteCommand(
-        "Transport: OpenAI-compatible",
-        "Send this conversation over /v1/chat/completions (no custom parameters)",
-        "set_transport('openai')",
-    ),
-    PaletteCommand(
-        "Transport: Anthropic-compatible",
-        "Send this conversation over /v1/messages (Claude bots only)",
-        "set_transport('anthropic')",
+    *(
+        PaletteCommand(
+            f"Transport: {spec.label}",
+            f"Send this conversation over {spec.summary}",
+            f"set_transport({spec.transport.value!r})",
+        )
+        for spec in all_specs()
     ),
     # --- attachments (issue 5) ---
     PaletteCommand(

@@ -1,38 +1,23 @@
-"""How the UI names the three Poe APIs, and which parameters each can carry."""
+"""What `ui/screens/chat.py` still asks about the doors, answered from the registry.
+
+Left for the chat screen until the turn runner replaces it: new code should call
+`spec_for` and `sendable_parameters` in `poe_tui.core.transports.registry` directly.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from poe_tui.core.anthropic_chat import THINKING_PARAMETER
-from poe_tui.core.transport import Transport
-
-TRANSPORT_LABELS: dict[Transport, str] = {
-    Transport.NATIVE: "native",
-    Transport.OPENAI: "OpenAI-compatible",
-    Transport.ANTHROPIC: "Anthropic-compatible",
-}
-
-OPENAI_NOTE = "Custom parameters are not supported on the OpenAI-compatible API."
-ANTHROPIC_NOTE = f"On the Anthropic-compatible API only {THINKING_PARAMETER} applies."
+from poe_tui.core.transports.registry import sendable_parameters, spec_for
 
 
 def transport_label(value: str) -> str:
     try:
-        return TRANSPORT_LABELS[Transport(value)]
+        return spec_for(value).label
     except ValueError:
         return value
 
 
-def applies(transport: str, name: str) -> bool:
-    """Whether parameter `name` can go out over `transport` (the seed's comparison table)."""
-    if transport == Transport.OPENAI:
-        return False
-    if transport == Transport.ANTHROPIC:
-        return name == THINKING_PARAMETER
-    return True
-
-
 def sendable(transport: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in parameters.items() if applies(transport, name)}
+    return sendable_parameters(transport, parameters) or {}

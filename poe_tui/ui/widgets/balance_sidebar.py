@@ -23,10 +23,10 @@ from textual.widgets import Button, Digits, Label, Select, Static
 
 from poe_tui.core.accounting import since_days, spend_summary, top_bots
 from poe_tui.core.models import ModelInfo, format_tokens, price_summary
+from poe_tui.core.transports.registry import Transport, all_specs
 from poe_tui.core.usage import Balance, PointsEntry
 from poe_tui.ui.spend import CHART_DAYS, daily_spend
 from poe_tui.ui.styles import load_css
-from poe_tui.ui.transports import TRANSPORT_LABELS
 from poe_tui.ui.widgets.bot_spend import BotSpend
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.spend_chart import SpendChart
@@ -151,9 +151,11 @@ class BalanceSidebar(VerticalScroll):
         yield Label("Bot", classes="section-title")
         yield Static(Content.styled("—", MUTED), id="bot")
         yield Label("Transport", classes="section-title")
-        options = [(label, transport.value) for transport, label in TRANSPORT_LABELS.items()]
+        options = [(spec.label, spec.transport.value) for spec in all_specs()]
         # Its Select.Changed bubbles to the screen, which may refuse the choice.
-        yield Select(options, value="native", allow_blank=False, compact=True, id="transport")
+        yield Select(
+            options, value=Transport.NATIVE.value, allow_blank=False, compact=True, id="transport"
+        )
         yield Label("Parameters", classes="section-title")
         yield ParameterForm(id="parameters")
 

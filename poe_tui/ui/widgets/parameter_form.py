@@ -21,9 +21,8 @@ from poe_tui.core.errors import InvalidParameterError
 from poe_tui.core.models import ModelInfo, Parameter
 from poe_tui.core.parameters import coerce
 from poe_tui.core.text import strip_terminal_controls
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport, TransportSpec, spec_for
 from poe_tui.ui.styles import load_css
-from poe_tui.ui.transports import ANTHROPIC_NOTE, OPENAI_NOTE, applies
 
 Control = Input | Switch | Select[Any]
 
@@ -115,28 +114,31 @@ class ParameterForm(Vertical):
         self._shown = key
         self.values = dict(values)
         self.errors.clear()
-        parameters = [p for p in (model.parameters if model else ()) if applies(transport, p.name)]
-        self._show_note(model, transport)
+        spec = spec_for(transport)
+        declared = model.parameters if model else ()
+        parameters = [p for p in declared if spec.takes_parameter(p.name)]
+        self._show_note(model, spec)
         fields = self.query_one("#param-fields", Vertical)
         await fields.remove_children()
         self._parameters.clear()
         await fields.mount_all([self._field(p) for p in parameters])
         self.query_one("#reset-params").display = bool(parameters)
 
-    def _show_note(self, model: ModelInfo | None, transport: str) -> None:
+    def _show_note(self, model: ModelInfo | None, spec: TransportSpec) -> None:
         note = self.query_one("#param-note", Static)
-        declared = bool(model and model.parameters)
-        if transport == Transport.OPENAI and declared:
-            text = OPENAI_NOTE
-        elif transport == Transport.ANTHROPIC and declared:
-            text = ANTHROPIC_NOTE
+        names = [p.name for p in model.parameters] if model else []
+        declared = bool(names)
+        # Offered when this door leaves out some of the bot's parameters; native takes all.
+        left_out = any(not spec.takes_parameter(name) for name in names)
+        if declared and spec.parameters_note:
+            text = spec.parameters_note
         elif model is None:
             text = "Parameters appear once the model list has loaded."
         else:
             text = "" if declared else "This bot takes no custom parameters."
         note.update(text)
         note.display = bool(text)
-        self.query_one("#switch-native").display = transport == Transport.OPENAI and declared
+        self.query_one("#switch-native").display = left_out
 
     def _field(self, parameter: Parameter) -> Vertical:
         control = make_control(parameter, self.values)

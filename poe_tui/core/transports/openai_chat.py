@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from poe_tui.core.auth import AuthScheme
 from poe_tui.core.errors import (
     PoeError,
     ProtocolError,
     UnsupportedTransportError,
     error_from_body,
-    error_from_response,
 )
 from poe_tui.core.events import (
     Done,
@@ -20,14 +20,17 @@ from poe_tui.core.events import (
     Usage,
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
-from poe_tui.core.network import network_error
 from poe_tui.core.sse import ServerSentEvent, json_value
-from poe_tui.core.transport import cut_off, failed_stream, stream_sse
-
-if TYPE_CHECKING:
-    from poe_tui.core.client import PoeClient
+from poe_tui.core.transports.wire import (
+    HttpSession,
+    cut_off,
+    failed_stream,
+    post_json,
+    stream_sse,
+)
 
 PATH = "/v1/chat/completions"
+AUTH = AuthScheme.BEARER
 
 
 def _part(attachment: Attachment) -> dict[str, Any]:
@@ -154,7 +157,7 @@ class _ChunkReader:
 
 
 def stream(
-    client: PoeClient,
+    session: HttpSession,
     bot: str,
     messages: Sequence[ChatMessage],
     *,
@@ -169,11 +172,11 @@ def stream(
         )
     except PoeError as exc:
         return failed_stream(exc)
-    return stream_sse(client, PATH, body, auth=client.auth, reader=_ChunkReader())
+    return stream_sse(session, PATH, body, auth=AUTH, reader=_ChunkReader())
 
 
 async def complete(
-    client: PoeClient,
+    session: HttpSession,
     bot: str,
     messages: Sequence[ChatMessage],
     *,
@@ -181,19 +184,7 @@ async def complete(
     attachments: Sequence[Attachment] = (),
 ) -> ChatReply:
     body = request_body(bot, messages, stream=False, parameters=parameters, attachments=attachments)
-    import httpx  # loaded already by the client; imported here to keep it off start-up
-
-    try:
-        response = await client.http.post(client.url(PATH), json=body, auth=client.auth())
-    except httpx.HTTPError as exc:
-        raise network_error(exc, client.base_url) from None
-    if response.status_code >= 400:
-        raise error_from_response(response.status_code, response.content, response.headers)
-    try:
-        payload = response.json()
-    except ValueError:
-        raise ProtocolError("The server's reply is not valid JSON.") from None
-    return parse_completion(payload)
+    return parse_completion(await post_json(session, PATH, body, auth=AUTH))
 
 
 def parse_completion(payload: Any) -> ChatReply:

@@ -8,8 +8,10 @@ all into "Error communicating with bot"). This module never retries: the caller'
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import quote
 
+from poe_tui.core.auth import AuthScheme
 from poe_tui.core.errors import (
     BadRequestError,
     InsufficientPointsError,
@@ -34,20 +36,19 @@ from poe_tui.core.events import (
 )
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.sse import ServerSentEvent, event_object
-from poe_tui.core.transport import collect_reply, cut_off, stream_sse
-
-if TYPE_CHECKING:
-    from poe_tui.core.client import PoeClient
+from poe_tui.core.transports.wire import HttpSession, collect_reply, cut_off, stream_sse
 
 PROTOCOL_VERSION = "1.2"
 RATE_LIMIT_TEXT = "You have exceeded rate limit"
 INTERNAL_ERROR_TEXT = "Internal server error"
+AUTH = AuthScheme.BEARER
 _ROLES = {"system": "system", "user": "user", "assistant": "bot"}
 
 
 def bot_path(bot: str) -> str:
-    # Appended verbatim, as fastapi-poe does: Poe bot names never need escaping.
-    return f"/bot/{bot}"
+    # Poe bot names never need escaping, so this is what fastapi-poe sends for them; a
+    # name with `/`, `?` or `#` (a typo, a pasted link) must still not reach another path.
+    return "/bot/" + quote(bot, safe="")
 
 
 def _attachment_json(attachment: Attachment) -> dict[str, Any]:
@@ -279,7 +280,7 @@ _CONTROL_EVENTS = frozenset({"meta", "done", "error"})
 
 
 async def stream(
-    client: PoeClient,
+    session: HttpSession,
     bot: str,
     messages: Sequence[ChatMessage],
     *,
@@ -293,12 +294,12 @@ async def stream(
         yield StreamFailed(exc)
         return
     reader = NativeReader(bot)
-    async for event in stream_sse(client, bot_path(bot), body, auth=client.auth, reader=reader):
+    async for event in stream_sse(session, bot_path(bot), body, auth=AUTH, reader=reader):
         yield event
 
 
 async def complete(
-    client: PoeClient,
+    session: HttpSession,
     bot: str,
     messages: Sequence[ChatMessage],
     *,
@@ -307,5 +308,5 @@ async def complete(
 ) -> ChatReply:
     """The whole reply: the native protocol only streams, so this collects the stream."""
     return await collect_reply(
-        stream(client, bot, messages, parameters=parameters, attachments=attachments)
+        stream(session, bot, messages, parameters=parameters, attachments=attachments)
     )

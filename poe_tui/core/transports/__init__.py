@@ -1,0 +1,2 @@
+"""The doors to Poe: one module per API, the wire they share, and the registry that
+describes each of them once."""
