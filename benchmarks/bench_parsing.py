@@ -37,7 +37,7 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
 from poe_tui.core.events import Done, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 
 BENCH = "core parsing"
 BOT = "gpt-5"

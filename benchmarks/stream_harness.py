@@ -51,7 +51,7 @@ from poe_tui.core.client import PoeClient
 from poe_tui.core.conversation import Conversation, MessageStatus
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.conversation_view import ConversationView

@@ -246,7 +246,7 @@ def cmd_ask(args: argparse.Namespace) -> None:
     from poe_tui.config import DEMO_BOT
     from poe_tui.core.errors import InsufficientPointsError
     from poe_tui.core.parameters import parse_assignments
-    from poe_tui.core.transport import Transport
+    from poe_tui.core.transports.registry import Transport
 
     params = parse_assignments(args.param)
     prompt = read_prompt(args)

@@ -19,7 +19,7 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.events import Done, ReplaceResponse, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer, stream_faults
 
 BOT = "echo"  # serves all three transports, and says the same thing on each

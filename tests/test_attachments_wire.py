@@ -21,8 +21,8 @@ from poe_tui.core.errors import UnsupportedTransportError
 from poe_tui.core.events import FileOutput
 from poe_tui.core.files import FileMissing, check_file
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
 from poe_tui.core.transports import anthropic_chat, openai_chat
+from poe_tui.core.transports.registry import Transport
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
 

@@ -36,7 +36,7 @@ from poe_tui.core.conversation import Message
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.server_clock import ServerClock
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.core.usage import PointsEntry, PointsPage
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.state import HistoryEntry

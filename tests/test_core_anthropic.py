@@ -17,8 +17,8 @@ from poe_tui.core.client import PoeClient
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta, ThinkingDelta, Usage
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.models import parse_model
-from poe_tui.core.transport import Transport
 from poe_tui.core.transports import anthropic_chat
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import THINKING, THINKING_ANSWER
 

@@ -22,8 +22,8 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
 from poe_tui.core.transports import anthropic_chat, native, openai_chat
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer, failures, stream_faults
 from poe_tui.fakepoe.bots import split_chunks
 

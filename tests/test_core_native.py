@@ -36,8 +36,8 @@ from poe_tui.core.events import (
 from poe_tui.core.messages import Attachment, ChatMessage
 from poe_tui.core.models import Parameter, parse_model
 from poe_tui.core.parameters import guess_scalar, parse_assignments, validate_parameters
-from poe_tui.core.transport import Transport
 from poe_tui.core.transports import native
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_FINAL, SUGGESTIONS, THINKING, THINKING_ANSWER
 

@@ -37,7 +37,7 @@ from poe_tui.core.retry import (
     RetryPolicy,
     is_transient,
 )
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
 
 KEY = ApiKey("retry-test-key")

@@ -13,7 +13,7 @@ from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
 from poe_tui.core.events import Done, StreamFailed, TextDelta, ThinkingDelta, Usage
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
 
 KEY = "fidelity-anthropic-key"

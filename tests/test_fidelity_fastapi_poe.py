@@ -39,8 +39,8 @@ from poe_tui.core.events import (
 )
 from poe_tui.core.files import check_file
 from poe_tui.core.messages import Attachment, ChatMessage
-from poe_tui.core.transport import Transport
 from poe_tui.core.transports import native
+from poe_tui.core.transports.registry import Transport
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
 

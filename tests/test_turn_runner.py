@@ -22,7 +22,7 @@ from poe_tui.core.client import PoeClient
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.core.errors import ServerError
 from poe_tui.core.events import ReplaceResponse, Retrying, TextDelta, ThinkingDelta
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport
 from poe_tui.core.uploads import local_upload_url
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore, TurnLog

@@ -29,7 +29,7 @@ from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.files import LocalFile
 from poe_tui.core.parameters import guess_parameters, validate_parameters
 from poe_tui.core.retry import wait_notice
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport, sendable_parameters, spec_for
 from poe_tui.store import SqliteStore, TurnLog
 
 DIM = "\x1b[2m"
@@ -62,15 +62,23 @@ async def resolve_parameters(
 ) -> dict[str, Any]:
     """Check `--param` values against the bot's schema when /v1/models knows the bot;
     otherwise pass them as best-guess JSON scalars. The Anthropic transport also needs
-    the list to tell which bots it serves."""
-    if not raw and transport is not Transport.ANTHROPIC:
+    the list to tell which bots it serves. A value the door cannot carry is an error,
+    never dropped without a word."""
+    if not raw and spec_for(transport).serves_every_bot:
         return {}
     with contextlib.suppress(PoeError):  # no catalogue: guess, and let the chat report it
         await client.list_models()
     model = client.known_model(bot)
-    if model is None:
-        return guess_parameters(raw)
-    return validate_parameters(model, raw)
+    values = guess_parameters(raw) if model is None else validate_parameters(model, raw)
+    dropped = sorted(set(values) - set(sendable_parameters(transport, values) or {}))
+    if dropped:
+        label = spec_for(transport).label
+        raise CommandError(
+            f"The {label} API cannot carry the parameter(s) {', '.join(dropped)}; "
+            "use --transport native.",
+            2,
+        )
+    return values
 
 
 class ReplyPrinter:

@@ -7,90 +7,12 @@ screen). Nothing else in poe-tui applies stream events to a message.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Message, MessageStatus
+from poe_tui.core.delta import ReplyDelta, reduce_events
 from poe_tui.core.errors import PoeError
-from poe_tui.core.events import (
-    Done,
-    FileOutput,
-    Meta,
-    ReplaceResponse,
-    Retrying,
-    StreamEvent,
-    StreamFailed,
-    SuggestedReply,
-    TextDelta,
-    ThinkingDelta,
-    Throttled,
-    Usage,
-)
 
-
-@dataclass(slots=True)
-class ReplyDelta:
-    """What a run of events changes in a reply.
-
-    `replaced` (a native `replace_response`) restarts the answer; `text` follows it.
-    """
-
-    text: str = ""
-    replaced: str | None = None
-    thinking: str = ""
-    suggestions: list[str] = field(default_factory=list)
-    files: list[MessageFile] = field(default_factory=list)
-    plain_text: bool | None = None
-    usage: Usage | None = None
-    done: Done | None = None
-    failure: PoeError | None = None
-    wait: Retrying | Throttled | None = None  # the newest wait, if nothing came after it
-
-    @property
-    def has_content(self) -> bool:
-        """Whether the answer or its thinking grew or changed (what is worth saving
-        before it is shown)."""
-        return bool(self.text or self.thinking) or self.replaced is not None
-
-    @property
-    def ended(self) -> bool:
-        return self.done is not None or self.failure is not None
-
-    def add(self, event: StreamEvent) -> None:
-        """Fold one event in (the order of text events is kept)."""
-        if not isinstance(event, Retrying | Throttled):
-            self.wait = None
-        match event:
-            case TextDelta(text=text):
-                self.text += text
-            case ReplaceResponse(text=text):
-                self.replaced, self.text = text, ""
-            case ThinkingDelta(text=text):
-                self.thinking += text
-            case SuggestedReply(text=text):
-                self.suggestions.append(text)
-            case FileOutput(url=url, content_type=content_type, name=name):
-                self.files.append(MessageFile(name or "file", content_type, url=url))
-            case Meta(content_type=content_type):
-                self.plain_text = content_type == "text/plain"
-            case Usage():
-                self.usage = event
-            case Done():
-                self.done = event
-            case StreamFailed(error=error):
-                self.failure = error
-            case Retrying() | Throttled():
-                self.wait = event
-            case _:
-                pass  # JsonData: nothing of the reply (tool calls come with the tools issue)
-
-
-def reduce_events(events: Iterable[StreamEvent]) -> ReplyDelta:
-    delta = ReplyDelta()
-    for event in events:
-        delta.add(event)
-    return delta
+__all__ = ["ReplyDelta", "apply_delta", "mark_failed", "reduce_events", "reset_for_retry"]
 
 
 def apply_delta(reply: Message, delta: ReplyDelta, *, now: float) -> None:
@@ -104,7 +26,9 @@ def apply_delta(reply: Message, delta: ReplyDelta, *, now: float) -> None:
     if delta.has_content and reply.first_token_at is None:
         reply.first_token_at = now
     reply.suggested_replies.extend(delta.suggestions)
-    reply.attachments.extend(delta.files)
+    reply.attachments.extend(
+        MessageFile(file.name or "file", file.content_type, url=file.url) for file in delta.files
+    )
     if delta.plain_text is not None:
         reply.plain_text = delta.plain_text
     if delta.usage is not None:

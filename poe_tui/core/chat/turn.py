@@ -13,18 +13,7 @@ from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message
 from poe_tui.core.errors import PoeError
 from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
-
-
-def sendable_parameters(transport: Transport, parameters: dict[str, Any]) -> dict[str, Any] | None:
-    # MERGE: replaced by the transport registry's own function.
-    from poe_tui.core.anthropic_chat import THINKING_PARAMETER
-
-    if transport is Transport.ANTHROPIC:
-        values = {k: v for k, v in parameters.items() if k == THINKING_PARAMETER}
-    else:
-        values = dict(parameters)
-    return values or None
+from poe_tui.core.transports.registry import Transport, sendable_parameters
 
 
 @dataclass(slots=True)

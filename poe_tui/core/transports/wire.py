@@ -13,17 +13,11 @@ from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from poe_tui.core.auth import AuthScheme, KeyHeader
+from poe_tui.core.delta import ReplyDelta
 from poe_tui.core.errors import PoeError, ProtocolError, error_from_response
 from poe_tui.core.events import (
-    Done,
-    FileOutput,
-    ReplaceResponse,
     StreamEvent,
     StreamFailed,
-    SuggestedReply,
-    TextDelta,
-    ThinkingDelta,
-    Usage,
 )
 from poe_tui.core.messages import Attachment, ChatReply
 from poe_tui.core.network import network_error
@@ -162,54 +156,28 @@ def cut_off() -> ProtocolError:
     return ProtocolError("The reply was cut off before it finished.")
 
 
-class _Collected:
-    """The state of a reply being gathered from its events."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.thinking = ""
-        self.suggested: list[str] = []
-        self.files: list[Attachment] = []
-        self.usage: Usage | None = None
-
-    def add(self, event: StreamEvent) -> None:
-        match event:
-            case TextDelta(text):
-                self.text += text
-            case ReplaceResponse(text):
-                self.text = text
-            case ThinkingDelta(text):
-                self.thinking += text
-            case SuggestedReply(text):
-                self.suggested.append(text)
-            case FileOutput(url, content_type, name, inline_ref):
-                self.files.append(Attachment(url, content_type, name, inline_ref))
-            case Usage():
-                self.usage = event
-            case _:
-                pass
-
-    def reply(self, finish_reason: str | None) -> ChatReply:
-        usage = self.usage
-        return ChatReply(
-            text=self.text,
-            finish_reason=finish_reason,
-            prompt_tokens=usage.prompt_tokens if usage else None,
-            completion_tokens=usage.completion_tokens if usage else None,
-            total_tokens=usage.total_tokens if usage else None,
-            thinking=self.thinking,
-            suggested_replies=tuple(self.suggested),
-            files=tuple(self.files),
-        )
-
-
 async def collect_reply(events: AsyncIterator[StreamEvent]) -> ChatReply:
-    """Gather a stream into one reply; raises the stream's PoeError if it failed."""
-    collected = _Collected()
+    """Gather a stream into one reply (folded by the one reducer of events); raises the
+    stream's PoeError if it failed."""
+    delta = ReplyDelta()
     async for event in events:
-        if isinstance(event, StreamFailed):
-            raise event.error
-        if isinstance(event, Done):
-            return collected.reply(event.finish_reason)
-        collected.add(event)
+        delta.add(event)
+        if delta.failure is not None:
+            raise delta.failure
+        if delta.done is not None:
+            return _as_reply(delta, delta.done.finish_reason)
     raise cut_off()
+
+
+def _as_reply(delta: ReplyDelta, finish_reason: str | None) -> ChatReply:
+    usage = delta.usage
+    return ChatReply(
+        text=(delta.replaced or "") + delta.text,
+        finish_reason=finish_reason,
+        prompt_tokens=usage.prompt_tokens if usage else None,
+        completion_tokens=usage.completion_tokens if usage else None,
+        total_tokens=usage.total_tokens if usage else None,
+        thinking=delta.thinking,
+        suggested_replies=tuple(delta.suggestions),
+        files=tuple(Attachment(f.url, f.content_type, f.name, f.inline_ref) for f in delta.files),
+    )

@@ -29,7 +29,6 @@ from textual.worker import Worker, WorkerState
 from poe_tui.core.accounting import (
     bot_names,
 )
-from poe_tui.core.anthropic_chat import require_claude
 from poe_tui.core.attachments import MessageFile
 from poe_tui.core.chat import ReplyDelta, TurnRunner
 from poe_tui.core.chat.reducer import reset_for_retry
@@ -38,7 +37,7 @@ from poe_tui.core.errors import PoeError
 from poe_tui.core.guards import SendWarning
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.parameters import validate_parameters
-from poe_tui.core.transport import Transport
+from poe_tui.core.transports.registry import Transport, spec_for
 from poe_tui.store import StoreError, TurnLog
 from poe_tui.ui.controllers.accounting import AccountingController
 from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
@@ -46,7 +45,6 @@ from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_actions import HistoryActions
-from poe_tui.ui.transports import transport_label
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import ConversationList
@@ -260,7 +258,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         header = Content.assemble(
             (name, "bold"),
             (" · ", "dim"),
-            (f"{transport_label(self.conversation.transport)} API", ""),
+            (f"{spec_for(Transport.parse(self.conversation.transport)).label} API", ""),
             (" · demo" if self.poe_app.demo else "", "italic dim"),
             (f" · ▾ {key}", "dim"),
             # The id only when it says more than the name (not just another case).
@@ -606,31 +604,28 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         the bot cannot be reached that way, leaving the transport as it was."""
         transport = Transport.parse(value)
         bot = self.conversation.bot
-        if transport is Transport.ANTHROPIC:
-            try:
-                require_claude(bot, self.poe_app.model_info(bot))
-            except PoeError as error:
-                self.notify(error.message, title="Transport", severity="warning", markup=False)
-                self._show_bot()  # puts the sidebar's Select back
-                return False
+        refusal = spec_for(transport).refusal(bot, self.poe_app.model_info(bot))
+        if refusal is not None:
+            self.notify(refusal.message, title="Transport", severity="warning", markup=False)
+            self._show_bot()  # puts the sidebar's Select back
+            return False
         self.conversation.transport = transport.value
         self._show_bot()
         return True
 
     def _keep_transport_possible(self) -> None:
-        """After a bot change: Anthropic only serves Claude, so fall back to native."""
-        if self.conversation.transport != Transport.ANTHROPIC:
-            return
+        """After a bot change: a door that does not serve the new bot (Anthropic: Claude
+        only) falls back to native, which serves every bot."""
+        spec = spec_for(Transport.parse(self.conversation.transport))
         bot = self.conversation.bot
-        try:
-            require_claude(bot, self.poe_app.model_info(bot))
-        except PoeError:
-            self.conversation.transport = Transport.NATIVE.value
-            self.notify(
-                f"{bot} is not served by the Anthropic-compatible API; using native.",
-                title="Transport",
-                markup=False,
-            )
+        if spec.refusal(bot, self.poe_app.model_info(bot)) is None:
+            return
+        self.conversation.transport = Transport.NATIVE.value
+        self.notify(
+            f"{bot} is not served by the {spec.label} API; using native.",
+            title="Transport",
+            markup=False,
+        )
 
     @on(Select.Changed, "#transport")
     def _transport_chosen(self, event: Select.Changed) -> None:
