@@ -15,6 +15,7 @@ import sys
 import time
 
 import bench_first_frame
+import bench_history_writes
 import bench_imports
 import bench_long_history
 import bench_parsing
@@ -43,6 +44,7 @@ def main(argv: list[str]) -> int:
     rows += bench_parsing.measure(max(args.runs, 5))
     rows += bench_streaming.measure(args.runs, args.stream_chunks, args.rate, args.all_history)
     rows += bench_pricing_browser.measure(args.runs)
+    rows += bench_history_writes.measure(args.runs)
     print(
         f"poe-tui benchmarks: median of {args.runs} runs; streamed reply of "
         f"{args.stream_chunks} chunks at {args.rate:g}/s and at full speed; "

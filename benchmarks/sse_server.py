@@ -89,8 +89,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--rate", type=float, default=100.0, help="chunks per second (0: as fast as it can)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="send the reply this many times in one stream"
+    )
     args = parser.parse_args(argv)
-    pieces = chunks(long_reply(), args.chunks)
+    pieces = chunks(long_reply(), args.chunks) * args.repeat
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)  # listening now: a client that connects early waits in the backlog
