@@ -14,10 +14,11 @@ import random
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from test_e2e_tmux import Tmux, require_tmux, wait_for
+from test_e2e_tmux import DEADLINE, POLL, Tmux, require_tmux, wait_for
 
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import COUNT_PAUSE_AFTER, COUNT_TOKENS
@@ -41,10 +42,26 @@ def start_app(tmux: Tmux) -> int:
     return int(tmux.run("display", "-p", "-t", "main", "#{pane_pid}").strip())
 
 
-def kill_and_wait(tmux: Tmux, pid: int) -> None:
-    os.kill(pid, signal.SIGKILL)
-    # Dead and reaped (remain-on-exit keeps the pane): the next open may recover it.
+def end_app(tmux: Tmux, pid: int, ending: str) -> None:
+    """Kill the app with a signal, or close its terminal, and wait until it is gone
+    (reaped: the next open of the history may then recover its reply)."""
+    if ending == "closed terminal":
+        tmux.kill()  # the pty closes under the app: the kernel sends it SIGHUP
+        deadline = time.monotonic() + DEADLINE
+        while process_exists(pid):  # no pane left to read: watch the process itself
+            assert time.monotonic() < deadline, "the app outlived its terminal"
+            time.sleep(POLL)
+        return
+    os.kill(pid, getattr(signal, ending))
     wait_for(tmux, "the pane to die", lambda _: pane_dead(tmux))
+
+
+def process_exists(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def pane_dead(tmux: Tmux) -> bool:
@@ -59,9 +76,11 @@ def kept_reply(data_dir: Path) -> str:
     return reply.text
 
 
-def one_run(root: Path, server: FakePoeServer, target: int | None) -> tuple[int, list[int]]:
-    """Kill once the pane shows token `target` (None: during the pause); returns the
-    highest token seen on screen just before the kill, and the tokens kept."""
+def one_run(
+    root: Path, server: FakePoeServer, target: int | None, ending: str = "SIGKILL"
+) -> tuple[int, list[int]]:
+    """End the app (`ending`) once the pane shows token `target` (None: during the
+    pause); returns the highest token seen on screen just before, and the tokens kept."""
     root.mkdir()
     tmux = Tmux(require_tmux(), root)
     tmux.env |= {"POE_API_KEY": KEY, "POE_API_BASE": server.base_url}
@@ -74,7 +93,7 @@ def one_run(root: Path, server: FakePoeServer, target: int | None) -> tuple[int,
         tmux.keys("Enter")
         wanted = COUNT_PAUSE_AFTER if target is None else target
         screen = wait_for(tmux, f"token {wanted}", lambda s: max(tokens_on(s), default=0) >= wanted)
-        kill_and_wait(tmux, pid)
+        end_app(tmux, pid, ending)
     finally:
         tmux.kill()
     kept = tokens_on(kept_reply(Path(tmux.env["POE_TUI_DATA_DIR"])))
@@ -95,3 +114,11 @@ def test_kill_9_mid_reply_keeps_every_token_that_was_on_screen(tmp_path: Path) -
                 f"run {run}, killed {moment} (seed {seed}): token {seen} was on screen "
                 f"but the history kept only up to {len(kept)}"
             )
+
+
+@pytest.mark.parametrize("ending", ["SIGTERM", "SIGHUP", "closed terminal"])
+def test_other_endings_keep_what_was_shown(tmp_path: Path, ending: str) -> None:
+    with FakePoeServer(speed=1.0, api_key=KEY) as server:
+        seen, kept = one_run(tmp_path / "run", server, COUNT_PAUSE_AFTER // 2, ending)
+    assert kept == list(range(1, len(kept) + 1))
+    assert len(kept) >= seen, f"{ending}: token {seen} was on screen, kept {len(kept)}"
