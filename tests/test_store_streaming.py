@@ -243,3 +243,17 @@ def test_kill_9_mid_reply_keeps_database_and_partial_reply(tmp_path: Path) -> No
         assert reply.status is MessageStatus.STOPPED
         assert reply.error_title == INTERRUPTED_TITLE
         assert store.check() == "ok"
+
+
+def test_chunks_left_after_a_reply_ended_are_dropped_on_open(tmp_path: Path) -> None:
+    """A batch whose save was still queued when its reply was closed (Esc) was never
+    shown; it must not linger or come back."""
+    path = tmp_path / "c.db"
+    with SqliteStore(path) as store:
+        conversation, reply = start(store)
+        stream_into(store, conversation, reply, "shown")
+        finish(store, conversation, reply, MessageStatus.STOPPED)
+        TurnLog(store).append_reply(conversation, reply, ReplyDelta(text=" never shown"))
+    with SqliteStore(path) as again:
+        assert again.conn.execute("SELECT COUNT(*) FROM reply_chunks").fetchone()[0] == 0
+        assert again.load(conversation.id).messages[-1].text == "shown"

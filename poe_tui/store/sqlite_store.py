@@ -16,6 +16,7 @@ with `error_title` "Interrupted" when the store is next opened; its text stays.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import tempfile
@@ -690,13 +691,24 @@ class SqliteStore:
             row = conn.execute("PRAGMA quick_check").fetchone()
         return str(row[0])
 
+    def _drop_leftover_chunks(self) -> None:
+        with contextlib.suppress(StoreBusy), self._write() as conn:
+            conn.execute(
+                "DELETE FROM reply_chunks WHERE message_id NOT IN "
+                "(SELECT id FROM messages WHERE status = 'streaming')"
+            )
+
     def _recover_interrupted(self) -> list[str]:
-        """Mark replies whose writing process is gone as stopped; returns their ids."""
+        """Mark replies whose writing process is gone as stopped; returns their ids.
+
+        Chunks of a reply that is no longer streaming are leftovers (a batch whose save
+        was still queued when its reply was closed): never shown, so they go."""
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT id, writer, written_at FROM messages WHERE status = 'streaming'"
             ).fetchall()
         dead = [r[0] for r in rows if not writer_alive(r[1], r[2], stale_after=STALE_AFTER)]
+        self._drop_leftover_chunks()
         if not dead:
             return []
         try:

@@ -459,7 +459,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
     # --- what the reply controller reports --------------------------------------------
 
     def reply_changed(self, job: ReplyJob, delta: ReplyDelta, *, wait_changed: bool) -> None:
-        if job.discarded:
+        if job.discarded or not self.is_mounted:  # deleted, or the app is closing
             return
         self._clear_upload_progress(job)
         view = self.query_one(ConversationView)
