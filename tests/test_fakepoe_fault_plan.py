@@ -140,6 +140,7 @@ def test_the_header_says_what_the_plan_says(text: str, plan: FaultPlan) -> None:
         ("reset; after=-1", "whole number"),
         ("503; times=two", "whole number"),
         ("error; status=99", "400-599"),
+        ("503; status=404", "status= goes with error"),
     ],
 )
 def test_a_plan_that_makes_no_sense_says_why(text: str, words: str) -> None:

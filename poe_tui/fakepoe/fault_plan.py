@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.failures import Failure
@@ -115,6 +116,8 @@ class FaultPlan:
                 known = ", ".join(_OPTIONS)
                 raise ValueError(f"unknown fault option {option!r}; options are {known}")
             values[_OPTIONS[name.lower()]] = value
+        if "status" in values and plan.kind is not Kind.ERROR:
+            raise ValueError("status= goes with error; a status fault starts with its status")
         return replace(plan, **_typed(values))
 
     @classmethod
@@ -153,9 +156,9 @@ def _what(text: str) -> FaultPlan:
     return FaultPlan(Kind(word))
 
 
-def _typed(values: dict[str, str]) -> dict[str, object]:
+def _typed(values: dict[str, str]) -> dict[str, Any]:
     whole = {"times", "after", "status"}
-    typed: dict[str, object] = {}
+    typed: dict[str, Any] = {}
     for field, value in values.items():
         if field in whole:
             if not value.isdigit():
