@@ -1,24 +1,17 @@
 """The fault plan: its header syntax, and every door applying it, against the local
-server over loopback (plain httpx for statuses and drops, the core's parsers for
-breaks in the middle of a stream)."""
+server over loopback, byte by byte with plain httpx (the clients that parse the
+broken replies are tested in test_core_faults)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from poe_tui.core import anthropic_chat, native, openai_chat
-from poe_tui.core import errors as e
-from poe_tui.core.apikey import ApiKey
-from poe_tui.core.client import PoeClient
-from poe_tui.core.events import StreamEvent, StreamFailed, TextDelta
-from poe_tui.core.messages import ChatMessage
-from poe_tui.core.transport import Transport
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.fault_plan import DEFAULT_AFTER, HEADER, FaultPlan, Kind
 
@@ -76,11 +69,6 @@ DOORS: dict[str, Send] = {
     "upload": to_upload,
     "models": to_models,
     "balance": to_balance,
-}
-STREAMS: dict[Transport, Callable[..., AsyncIterator[StreamEvent]]] = {
-    Transport.NATIVE: native.stream,
-    Transport.OPENAI: openai_chat.stream,
-    Transport.ANTHROPIC: anthropic_chat.stream,
 }
 
 
@@ -254,49 +242,78 @@ def test_arming_a_bad_plan_fails_in_the_test(server: FakePoeServer) -> None:
     assert server.state.take_armed_fault() is None
 
 
-# --- breaks after K characters, read by the core's parsers ------------------------------
+# --- breaks after K characters, read byte by byte ---------------------------------------
+
+CLOSING = {"native": "event: done", "openai": "data: [DONE]", "anthropic": "event: message_stop"}
 
 
-async def stream(server: FakePoeServer, transport: Transport, plan: str) -> list[StreamEvent]:
-    http = httpx.AsyncClient(headers={HEADER: plan}, timeout=10)
-    async with PoeClient(ApiKey("plan-key"), base_url=server.base_url, http=http) as client:
-        if transport is Transport.ANTHROPIC:
-            await client.list_models()  # echo lists /v1/messages among its endpoints
-        messages = [ChatMessage("user", PROMPT)]
-        return [event async for event in STREAMS[transport](client, "echo", messages)]
+def stream_request(door: str) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """Path, body and headers of a streamed request for echo through a chat door."""
+    messages = [{"role": "user", "content": PROMPT}]
+    if door == "native":
+        return "/bot/echo", {"version": "1.2", "type": "query", "query": messages}, BEARER
+    if door == "openai":
+        return (
+            "/v1/chat/completions",
+            {"model": "echo", "messages": messages, "stream": True},
+            BEARER,
+        )
+    anthropic = {"x-api-key": "plan-key", "anthropic-version": "2023-06-01"}
+    body = {"model": "echo", "max_tokens": 50, "messages": messages, "stream": True}
+    return "/v1/messages", body, anthropic
 
 
-def text_of(events: list[StreamEvent]) -> str:
-    return "".join(event.text for event in events if isinstance(event, TextDelta))
+def streamed(http: httpx.Client, door: str, plan: str) -> tuple[str, bool]:
+    """The body's text as far as it came, and whether the connection was cut."""
+    path, body, headers = stream_request(door)
+    chunks: list[bytes] = []
+    try:
+        with http.stream("POST", path, json=body, headers={**headers, HEADER: plan}) as reply:
+            assert reply.status_code == 200
+            chunks.extend(reply.iter_raw())
+    except httpx.RemoteProtocolError:
+        return b"".join(chunks).decode(), True
+    return b"".join(chunks).decode(), False
 
 
-@pytest.mark.parametrize("transport", list(Transport))
+def text_of(door: str, raw: str) -> str:
+    """The reply's text in the door's wire format."""
+    said = ""
+    for block in raw.replace("\r\n", "\n").split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "data" not in lines or lines["data"] == "[DONE]":
+            continue
+        data = json.loads(lines["data"])
+        event = lines.get("event")
+        if door == "native" and event == "text":
+            said += data["text"]
+        elif door == "openai" and data.get("choices"):
+            said += data["choices"][0]["delta"].get("content") or ""
+        elif door == "anthropic" and event == "content_block_delta":
+            said += data["delta"].get("text", "")
+    return said
+
+
+@pytest.mark.parametrize("door", list(CHAT_DOORS))
 @pytest.mark.parametrize("after", [7, 33, DEFAULT_AFTER])
-async def test_a_reset_strikes_after_k_characters(
-    server: FakePoeServer, transport: Transport, after: int
-) -> None:
+def test_a_reset_strikes_after_k_characters(http: httpx.Client, door: str, after: int) -> None:
     plan = "reset" if after == DEFAULT_AFTER else f"reset; after={after}"
-    events = await stream(server, transport, plan)
-    assert text_of(events) == ECHO_TEXT[:after]
-    assert isinstance(events[-1], StreamFailed)
-    assert isinstance(events[-1].error, e.NetworkError)
+    raw, cut = streamed(http, door, plan)
+    assert cut and text_of(door, raw) == ECHO_TEXT[:after]
 
 
-@pytest.mark.parametrize("transport", list(Transport))
-async def test_an_error_break_carries_the_status_it_names(
-    server: FakePoeServer, transport: Transport
-) -> None:
-    events = await stream(server, transport, "error; status=529; after=11")
-    assert text_of(events) == ECHO_TEXT[:11]
-    assert isinstance(events[-1], StreamFailed)
-    error: Any = events[-1].error
-    assert isinstance(error, e.ServerError) and "overloaded" in error.message
+@pytest.mark.parametrize("door", list(CHAT_DOORS))
+def test_an_error_break_carries_the_status_it_names(http: httpx.Client, door: str) -> None:
+    raw, cut = streamed(http, door, "error; status=529; after=11")
+    assert not cut and text_of(door, raw) == ECHO_TEXT[:11]
+    assert "The bot is overloaded." in raw
+    assert (CLOSING[door] in raw) == (door == "native")  # native says done after an error
 
 
-@pytest.mark.parametrize("transport", list(Transport))
-async def test_a_break_counted_by_id_clears(server: FakePoeServer, transport: Transport) -> None:
-    plan = f"no-done; times=1; id={fresh_id()}"
-    first, second = [await stream(server, transport, plan) for _ in range(2)]
-    assert isinstance(first[-1], StreamFailed) and text_of(first) == ECHO_TEXT[:DEFAULT_AFTER]
-    assert not any(isinstance(event, StreamFailed) for event in second)
-    assert text_of(second) == ECHO_TEXT
+@pytest.mark.parametrize("door", list(CHAT_DOORS))
+def test_a_break_counted_by_id_clears(server: FakePoeServer, http: httpx.Client, door: str) -> None:
+    plan = f"no-done; times=1; id={(fault_id := fresh_id())}"
+    (first, _), (second, _) = [streamed(http, door, plan) for _ in range(2)]
+    assert CLOSING[door] not in first and text_of(door, first) == ECHO_TEXT[:DEFAULT_AFTER]
+    assert CLOSING[door] in second and text_of(door, second) == ECHO_TEXT
+    assert server.state.fault_attempts(fault_id) == 2
