@@ -20,7 +20,8 @@ from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.events import Done, ReplaceResponse, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transports.registry import Transport
-from poe_tui.fakepoe import FakePoeServer, stream_faults
+from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import modes
 
 BOT = "echo"  # serves all three transports, and says the same thing on each
 PROMPT = "fault matrix"
@@ -39,6 +40,7 @@ FAULT_NAMES = {
     "wrong-type": "200 with text/html",
     "huge": "one 5 MB event",
     "garbage": "garbage bytes (not UTF-8)",
+    "drop": "connection dropped before any byte",
 }
 
 
@@ -90,8 +92,7 @@ async def matrix(server: FakePoeServer) -> dict[str, dict[Transport, Outcome]]:
     async with PoeClient(key, base_url=server.base_url, timeouts=timeouts) as client:
         await client.list_models()  # the Anthropic API serves echo once its entry is known
         return {
-            mode: {t: await one(server, client, mode, t) for t in Transport}
-            for mode in stream_faults.modes()
+            mode: {t: await one(server, client, mode, t) for t in Transport} for mode in modes()
         }
 
 

@@ -12,6 +12,7 @@ from poe_tui.core.client import PoeClient, Timeouts
 from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta, Usage
 from poe_tui.core.messages import ChatMessage
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import HEADER
 
 KEY = ApiKey("test-key-for-loopback")
 
@@ -119,7 +120,7 @@ async def test_dropped_connection_is_network_error_mid_reply(client: PoeClient) 
 @pytest.mark.parametrize("status", [400, 403, 408, 413, 502])
 async def test_injected_statuses(fake_poe: FakePoeServer, status: int) -> None:
     async with PoeClient(KEY, base_url=fake_poe.base_url) as client:
-        client.http.headers["x-fakepoe-fail"] = str(status)
+        client.http.headers[HEADER] = str(status)
         events = await _collect(client, "echo")
         failure = events[-1]
         assert isinstance(failure, StreamFailed) and failure.error.status == status

@@ -24,8 +24,8 @@ from poe_tui.core.events import Done, StreamEvent, StreamFailed, TextDelta
 from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transports import anthropic_chat, native, openai_chat
 from poe_tui.core.transports.registry import Transport
-from poe_tui.fakepoe import FakePoeServer, failures, stream_faults
-from poe_tui.fakepoe.bots import split_chunks
+from poe_tui.fakepoe import FakePoeServer, failures
+from poe_tui.fakepoe.fault_plan import DEFAULT_AFTER, HEADER, modes
 
 BOT = "echo"
 PROMPT = "fault matrix"
@@ -36,7 +36,7 @@ STREAMS: dict[Transport, Callable[..., AsyncIterator[StreamEvent]]] = {
     Transport.ANTHROPIC: anthropic_chat.stream,
 }
 ECHO_TEXT = f"You said: {PROMPT}\n\nAttachments: none · Parameters: none"
-PARTIAL = "".join(split_chunks(ECHO_TEXT)[: stream_faults.TEXT_BEFORE_FAULT])
+PARTIAL = ECHO_TEXT[:DEFAULT_AFTER]
 
 # fault → (error class, words the message must hold, whether text came first)
 STREAM_FAULTS: dict[str, tuple[type[e.PoeError], str, bool]] = {
@@ -149,7 +149,7 @@ async def test_http_status_fault_is_typed(
 async def test_fault_header_breaks_every_request_it_is_sent_with(
     server: FakePoeServer, transport: Transport
 ) -> None:
-    http = httpx.AsyncClient(headers={stream_faults.FAULT_HEADER: "reset"}, timeout=30)
+    http = httpx.AsyncClient(headers={HEADER: "reset"}, timeout=30)
     async with http:
         for _ in range(2):
             error = the_failure(events := await run(server, transport, http=http))
@@ -159,14 +159,19 @@ async def test_fault_header_breaks_every_request_it_is_sent_with(
 def test_arming_an_unknown_fault_fails_in_the_test(fake_poe: FakePoeServer) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         fake_poe.arm_fault("gremlins")
-    assert fake_poe.state.take_fault() is None
+    assert fake_poe.state.take_armed_fault() is None
 
 
 def test_armed_faults_are_used_up_in_order(fake_poe: FakePoeServer) -> None:
-    fake_poe.arm_fault("reset", times=2)
+    fake_poe.arm_fault("reset; times=2")
     fake_poe.arm_fault("429")
-    taken = [fake_poe.state.take_fault() for _ in range(4)]
-    assert taken == ["reset", "reset", "429", None]
+    taken = [fake_poe.state.take_armed_fault() for _ in range(4)]
+    assert [plan and plan.header() for plan in taken] == [
+        "reset; times=2",
+        "reset; times=2",
+        "429",
+        None,
+    ]
 
 
 def test_the_fault_matrix_script_prints_every_cell() -> None:
@@ -176,7 +181,7 @@ def test_the_fault_matrix_script_prints_every_cell() -> None:
     )
     assert done.returncode == 0, done.stderr
     rows = done.stdout.strip().splitlines()
-    assert len(rows) == 2 + len(stream_faults.modes())
+    assert len(rows) == 2 + len(modes())
     assert all(row.count("retry works") == len(Transport) for row in rows[2:])
     assert f"kept {len(PARTIAL)}/{len(ECHO_TEXT)} chars" in rows[2]  # error mid-stream
     assert "**Server error**" in rows[2]

@@ -40,6 +40,7 @@ from poe_tui.core.transports import native
 from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_FINAL, SUGGESTIONS, THINKING, THINKING_ANSWER
+from poe_tui.fakepoe.fault_plan import HEADER
 
 KEY = ApiKey("native-test-key")
 NATIVE = Transport.NATIVE
@@ -260,7 +261,7 @@ async def test_http_statuses_are_reported_by_status(
     fake_poe: FakePoeServer, status: int, cls: type
 ) -> None:
     async with PoeClient(KEY, base_url=fake_poe.base_url) as client:
-        client.http.headers["x-fakepoe-fail"] = str(status)
+        client.http.headers[HEADER] = str(status)
         error = failure_of(await collect(client, "echo"))
         assert type(error) is cls and error.status == status
 

@@ -11,8 +11,10 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,6 +41,7 @@ from poe_tui.core.retry import (
 )
 from poe_tui.core.transports.registry import Transport
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import HEADER, FaultPlan
 
 KEY = ApiKey("retry-test-key")
 PROMPT = [ChatMessage("user", "hello there")]
@@ -71,14 +74,12 @@ class RecordingSleep:
             self.clock.now += seconds
 
 
-def fault(status: int | str | None, times: int, **more: str) -> tuple[str, dict[str, str]]:
-    """Headers that fail the first `times` requests (with `status` if given), and
-    the id the server counts them under."""
-    fault_id = uuid.uuid4().hex
-    headers = {"x-fakepoe-fail-times": str(times), "x-fakepoe-fail-id": fault_id, **more}
-    if status is not None:
-        headers["x-fakepoe-fail"] = str(status)
-    return fault_id, headers
+def fault(what: int | str, times: int, **options: Any) -> tuple[str, dict[str, str]]:
+    """The header of a fault plan that fails the first `times` requests with `what` (a
+    status or a fault's name, see fakepoe.fault_plan), and the id the server counts
+    them under."""
+    plan = replace(FaultPlan.parse(str(what)), times=times, id=uuid.uuid4().hex, **options)
+    return plan.id, {HEADER: plan.header()}
 
 
 @asynccontextmanager
@@ -164,9 +165,9 @@ async def test_permanent_status_is_sent_once(
 
 
 async def test_server_forbidding_a_retry_is_obeyed(fake_poe: FakePoeServer) -> None:
-    # Without fail-times the fake sends x-should-retry: false, as the SDKs understand it.
+    # A plan without times makes the fake send x-should-retry: false, as the SDKs read it.
     sleep = RecordingSleep()
-    headers = {"x-fakepoe-fail": "503"}
+    headers = {HEADER: "503"}
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.OPENAI)
     assert failure(events).status == 503 and not failure(events).retryable
@@ -187,7 +188,7 @@ async def test_attempts_run_out(fake_poe: FakePoeServer) -> None:
 
 
 async def test_native_error_allowing_retry_is_retried(fake_poe: FakePoeServer) -> None:
-    fault_id, headers = fault(None, 1, **{"x-fakepoe-native-error": "503"})
+    fault_id, headers = fault("error", 1, status=503, after=0)
     sleep = RecordingSleep()
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.NATIVE)
@@ -198,7 +199,7 @@ async def test_native_error_allowing_retry_is_retried(fake_poe: FakePoeServer) -
 
 async def test_native_error_with_allow_retry_false_is_final(fake_poe: FakePoeServer) -> None:
     # The fake renders a 500 as fastapi-poe's crash: allow_retry false.
-    fault_id, headers = fault(None, 1, **{"x-fakepoe-native-error": "500"})
+    fault_id, headers = fault("error", 1, status=500, after=0)
     sleep = RecordingSleep()
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.NATIVE)
@@ -272,7 +273,7 @@ async def test_failure_after_text_is_not_retried(
 
 
 async def test_retry_after_seconds_is_honoured(fake_poe: FakePoeServer) -> None:
-    _, headers = fault(503, 1, **{"x-fakepoe-retry-after": "13"})
+    _, headers = fault(503, 1, retry_after="13")
     sleep = RecordingSleep()
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.ANTHROPIC)
@@ -284,7 +285,7 @@ async def test_retry_after_as_an_http_date_is_honoured(fake_poe: FakePoeServer) 
     import time
 
     when = formatdate(time.time() + 30, usegmt=True)
-    _, headers = fault(429, 1, **{"x-fakepoe-retry-after": when})
+    _, headers = fault(429, 1, retry_after=when)
     sleep = RecordingSleep()
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.OPENAI)
@@ -293,7 +294,7 @@ async def test_retry_after_as_an_http_date_is_honoured(fake_poe: FakePoeServer) 
 
 
 async def test_retry_after_beyond_the_budget_fails_at_once(fake_poe: FakePoeServer) -> None:
-    fault_id, headers = fault(429, 1, **{"x-fakepoe-retry-after": "120"})
+    fault_id, headers = fault(429, 1, retry_after="120")
     sleep = RecordingSleep()
     async with client_for(fake_poe, headers, sleep=sleep) as client:
         events = await collect(client, Transport.OPENAI)
@@ -446,7 +447,7 @@ async def test_ask_says_retrying_on_stderr_only(
 ) -> None:
     from poe_tui.commands.ask import run_ask
 
-    _, headers = fault(503, 1, **{"x-fakepoe-retry-after": "3"})
+    _, headers = fault(503, 1, retry_after="3")
     async with client_for(fake_poe, headers) as client:
         await run_ask(client, "echo", "hello there", stream=stream, transport=Transport.OPENAI)
     out, err = capsys.readouterr()

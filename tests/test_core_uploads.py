@@ -25,6 +25,7 @@ from poe_tui.core.uploads import (
     resolve_upload_url,
 )
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import HEADER
 
 KEY = "upload-test-key"
 LIMIT = 256 * 1024
@@ -159,7 +160,7 @@ async def test_other_failures_keep_the_servers_words(
 ) -> None:
     file = await a_file(tmp_path, "a.txt", b"x")
     failing = Uploader(
-        httpx.AsyncClient(headers={"x-fakepoe-fail": "500"}, timeout=10),
+        httpx.AsyncClient(headers={HEADER: "500"}, timeout=10),
         lambda: ApiKey(KEY),
         server.upload_url,
     )

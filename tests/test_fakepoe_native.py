@@ -13,6 +13,7 @@ import pytest
 
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_FINAL, SUGGESTIONS, THINKING
+from poe_tui.fakepoe.fault_plan import HEADER
 
 KEY = {"Authorization": "Bearer demo-key"}
 RATE_LIMIT_TEXT = "You have exceeded rate limit to query bot using User API Key. Try again later."
@@ -196,8 +197,8 @@ def test_fail_drop_cuts_the_connection(client: httpx.Client) -> None:
     ("headers", "status"),
     [
         ({"Authorization": ""}, 401),
-        ({"x-fakepoe-fail": "429"}, 429),
-        ({"x-fakepoe-fail": "500"}, 500),
+        ({HEADER: "429"}, 429),
+        ({HEADER: "500"}, 500),
     ],
 )
 def test_raw_http_statuses(client: httpx.Client, headers: dict[str, str], status: int) -> None:

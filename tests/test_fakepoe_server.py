@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import HEADER
 
 KEY = {"Authorization": "Bearer demo-key"}
 CHAT = "/v1/chat/completions"
@@ -327,7 +328,7 @@ def test_bad_requests_are_400(client: httpx.Client, body: Any, fragment: str) ->
 def test_injected_failures_on_any_route(
     client: httpx.Client, route: str, status: int, kind: str
 ) -> None:
-    headers = {**KEY, "x-fakepoe-fail": str(status)}
+    headers = {**KEY, HEADER: str(status)}
     if route == CHAT:
         response = client.post(route, headers=headers, json=ask("echo"))
     else:

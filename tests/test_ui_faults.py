@@ -19,8 +19,8 @@ from textual.widgets import Static
 from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer, stream_faults
-from poe_tui.fakepoe.bots import split_chunks
+from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import DEFAULT_AFTER
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
@@ -30,7 +30,7 @@ from poe_tui.ui.widgets.prompt_input import PromptInput
 SIZE = (120, 35)
 PROMPT = "fault matrix"
 WHOLE = f"You said: {PROMPT}\n\nAttachments: none · Parameters: none"
-PARTIAL = "".join(split_chunks(WHOLE)[: stream_faults.TEXT_BEFORE_FAULT])
+PARTIAL = WHOLE[:DEFAULT_AFTER]
 STALL_READ_TIMEOUT = 0.5
 
 # fault, transport, the title and the words the user must see

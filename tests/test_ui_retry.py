@@ -21,6 +21,7 @@ from poe_tui.core.errors import ServerError
 from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.retry import Jitter, RetryPolicy
 from poe_tui.fakepoe import FakePoeServer
+from poe_tui.fakepoe.fault_plan import HEADER, FaultPlan, Kind
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.prompt_input import PromptInput
@@ -41,15 +42,10 @@ def app(fake_poe: FakePoeServer, isolated_home: Path) -> PoeApp:
 
 
 def fault(status: int, times: int, retry_after: str | None = None) -> tuple[str, dict[str, str]]:
-    fault_id = uuid.uuid4().hex
-    headers = {
-        "x-fakepoe-fail": str(status),
-        "x-fakepoe-fail-times": str(times),
-        "x-fakepoe-fail-id": fault_id,
-    }
-    if retry_after is not None:
-        headers["x-fakepoe-retry-after"] = retry_after
-    return fault_id, headers
+    plan = FaultPlan(
+        Kind.STATUS, status=status, times=times, id=uuid.uuid4().hex, retry_after=retry_after
+    )
+    return plan.id, {HEADER: plan.header()}
 
 
 async def use_client(app: PoeApp, headers: dict[str, str], policy: RetryPolicy) -> None:
@@ -77,7 +73,7 @@ async def send(pilot: Pilot[Any], text: str) -> ChatScreen:
 def chat_attempts(server: FakePoeServer, fault_id: str) -> int:
     """Chat requests carrying the fault (the app also asks for the balance and history)."""
     sent = server.state.requests_to("/v1/chat/completions")
-    return sum(r.headers.get("x-fakepoe-fail-id") == fault_id for r in sent)
+    return sum(f"id={fault_id}" in r.headers.get(HEADER, "") for r in sent)
 
 
 def notices(screen: ChatScreen) -> list[str]:

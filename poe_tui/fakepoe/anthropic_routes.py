@@ -13,13 +13,14 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, stream_faults
+from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.anthropic_request import MessagesRequest, parse_messages
 from poe_tui.fakepoe.billing import estimate_tokens
 from poe_tui.fakepoe.bots import (
@@ -31,12 +32,13 @@ from poe_tui.fakepoe.bots import (
     Raw,
     Stop,
     Think,
-    bot_for,
     flattened_text,
 )
 from poe_tui.fakepoe.catalogue import Model, find_model
-from poe_tui.fakepoe.common import JSON_TYPE, Call, bearer_key, begin, injected_failure
+from poe_tui.fakepoe.common import JSON_TYPE, Call, bearer_key, begin
 from poe_tui.fakepoe.failures import Failure
+from poe_tui.fakepoe.fault_doors import Door, plan_for, refusal, run_bot
+from poe_tui.fakepoe.fault_plan import FaultPlan
 from poe_tui.fakepoe.replies import charge, prompt_tokens, without_sleeps
 from poe_tui.fakepoe.transport import (
     ConnectionDropped,
@@ -122,7 +124,7 @@ def auth_failure(request: Request, api_key: str | None) -> Failure | None:
 
 def _precheck(call: Call) -> Failure | None:
     request = call.request
-    failure = injected_failure(request) or auth_failure(request, call.config.api_key)
+    failure = auth_failure(request, call.config.api_key)
     if failure is None and not request.headers.get("anthropic-version"):
         failure = failures.bad_request("anthropic-version: header is required")
     if failure is None and call.body is None:
@@ -132,14 +134,13 @@ def _precheck(call: Call) -> Failure | None:
 
 async def create_message(request: Request) -> Response:
     call = await begin(request)
+    plan = plan_for(call, Door.ANTHROPIC)
+    faulted = refusal(call, plan, Door.ANTHROPIC, partial(error_response, call))
+    if faulted is not None:
+        return faulted
     failure = _precheck(call)
-    fault = stream_faults.take(call) if failure is None else None
-    if isinstance(fault, Failure):
-        return error_response(call, fault)
     if failure is not None:
         return error_response(call, failure)
-    if fault is stream_faults.Fault.WRONG_TYPE:
-        return stream_faults.wrong_type_response(call)
     parsed = parse_messages(call.body)
     if isinstance(parsed, Failure):
         return error_response(call, parsed)
@@ -148,11 +149,11 @@ async def create_message(request: Request) -> Response:
         return error_response(call, failures.NOT_FOUND.with_message(f"model: {parsed.model}"))
     if not model.is_free and call.state.snapshot_balance() <= 0:
         return error_response(call, failures.INSUFFICIENT_POINTS)
-    return await respond(call, parsed, model, fault)
+    return await respond(call, parsed, model, plan)
 
 
 async def respond(
-    call: Call, parsed: MessagesRequest, model: Model, fault: stream_faults.Fault | None = None
+    call: Call, parsed: MessagesRequest, model: Model, plan: FaultPlan | None = None
 ) -> Response:
     params = {"thinking_budget": parsed.thinking_budget} if parsed.thinking_budget else {}
     bot_request = BotRequest(
@@ -163,8 +164,7 @@ async def respond(
         params,
         server_url=str(call.request.base_url),
     )
-    bot = bot_for(model)(bot_request, Pace(call.config.speed))
-    pieces = stream_faults.inject(fault, bot, "anthropic")
+    pieces = run_bot(plan, bot_request, Pace(call.config.speed), Door.ANTHROPIC)
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return error_response(call, failed.failure)

@@ -26,7 +26,6 @@ from poe_tui.fakepoe import (
 )
 from poe_tui.fakepoe.common import JSON_TYPE, ServerConfig, openai_error_body
 from poe_tui.fakepoe.failures import Failure
-from poe_tui.fakepoe.faults import Faults
 from poe_tui.fakepoe.state import FakePoeState
 
 ROUTE_MODULES: tuple[ModuleType, ...] = (
@@ -79,7 +78,6 @@ class DateHeader:
 def build_app(state: FakePoeState, config: ServerConfig) -> Starlette:
     routes = [route for module in ROUTE_MODULES for route in module.routes()]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
-    app.add_middleware(Faults, state=state)
     app.add_middleware(DateHeader, state=state)
     app.state.fake_state = state
     app.state.fake_config = config

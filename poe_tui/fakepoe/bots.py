@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.catalogue import SHOWCASE_ASSET, Model, read_asset
+from poe_tui.fakepoe.fault_plan import FaultPlan, Kind
 
 
 @dataclass(frozen=True)
@@ -339,29 +340,47 @@ async def demo_image(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
     yield SendFile(url, "image/png", DEMO_IMAGE_NAME)
 
 
-def failing(failure: failures.Failure) -> Bot:
-    """A bot that fails before saying anything."""
+MIDSTREAM_TEXT = "Let me think about that. The answer begins with "
+DROP_TEXT = "This reply is about to be cut off in the middle of a "
+
+
+def saying(text: str) -> Bot:
+    """A bot that says `text` (nothing, if empty) and ends."""
 
     async def bot(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
-        yield Fail(failure)
+        async for piece in stream_text(text, pace):
+            yield piece
 
     return bot
 
 
-async def fail_not_found(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
-    yield Fail(failures.model_not_found(request.requested_name))
+def _fails_at_once(status: int) -> tuple[str, FaultPlan]:
+    return "", FaultPlan(Kind.ERROR, status=status, after=0)
 
 
-async def fail_midstream(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
-    async for piece in stream_text("Let me think about that. The answer begins with ", pace):
-        yield piece
-    yield Fail(failures.UPSTREAM)
+# The `fail-…` bots: what each says, then the fault plan that breaks its reply (the
+# same plan a test can send); the routes apply it (fakepoe.fault_doors.run_bot).
+FAILING_BOTS: dict[str, tuple[str, FaultPlan]] = {
+    "fail-auth": _fails_at_once(401),
+    "fail-points": _fails_at_once(402),
+    "fail-notfound": _fails_at_once(404),
+    "fail-ratelimit": _fails_at_once(429),
+    "fail-server": _fails_at_once(500),
+    "fail-overloaded": _fails_at_once(529),
+    "fail-midstream": (MIDSTREAM_TEXT, FaultPlan(Kind.ERROR, after=len(MIDSTREAM_TEXT))),
+    "fail-drop": (DROP_TEXT, FaultPlan(Kind.RESET, after=len(DROP_TEXT))),
+}
 
 
-async def fail_drop(request: BotRequest, pace: Pace) -> AsyncIterator[Piece]:
-    async for piece in stream_text("This reply is about to be cut off in the middle of a ", pace):
-        yield piece
-    yield Drop()
+def own_fault(request: BotRequest) -> FaultPlan | None:
+    """The fault plan a `fail-…` bot's replies carry; None for every other bot."""
+    said = FAILING_BOTS.get(request.model.id)
+    if said is None:
+        return None
+    plan = said[1]
+    if plan.status == 404:  # the message echoes the caller's spelling, like Poe's
+        return replace(plan, message=failures.model_not_found(request.requested_name).message)
+    return plan
 
 
 COUNT_TOKENS = 60
@@ -395,14 +414,7 @@ BOTS: dict[str, Bot] = {
     "demo-thinking": demo_thinking,
     "demo-image": demo_image,
     "demo-count": demo_count,
-    "fail-auth": failing(failures.AUTHENTICATION),
-    "fail-points": failing(failures.INSUFFICIENT_POINTS),
-    "fail-notfound": fail_not_found,
-    "fail-ratelimit": failing(failures.RATE_LIMIT),
-    "fail-server": failing(failures.SERVER),
-    "fail-overloaded": failing(failures.OVERLOADED),
-    "fail-midstream": fail_midstream,
-    "fail-drop": fail_drop,
+    **{name: saying(text) for name, (text, _) in FAILING_BOTS.items()},
 }
 
 

@@ -1,4 +1,4 @@
-"""Plumbing shared by every route: the request log, auth, fault injection, headers, errors.
+"""Plumbing shared by every route: the request log, auth, headers, errors.
 
 Error bodies here use the OpenAI-compatible shapes (§4.4), which Poe also uses for
 `/v1/models` and `/usage/*`; the Anthropic route will bring its own renderer.
@@ -23,8 +23,6 @@ from poe_tui.fakepoe.state import FakePoeState, RecordedRequest
 JSON_TYPE = "application/json; charset=utf-8"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 OPENAI_VERSION = "2020-10-01"
-FAIL_HEADER = "x-fakepoe-fail"
-NATIVE_ERROR_HEADER = "x-fakepoe-native-error"  # native route: the failure as an event
 
 
 @dataclass(frozen=True)
@@ -101,11 +99,8 @@ class Call:
             headers["retry-after"] = str(failure.retry_after)
         return self.json(openai_error_body(failure), failure.status, headers)
 
-    def precheck(self, *, auth: bool = True) -> Failure | None:
-        """The failures every route shares: an injected fault first, then the key."""
-        injected = injected_failure(self.request)
-        if injected is not None or not auth:
-            return injected
+    def auth_failure(self) -> Failure | None:
+        """The Bearer key's failure, if any (most routes take the key this way)."""
         return bearer_auth_failure(self.request, self.config)
 
 
@@ -130,17 +125,6 @@ def openai_error_body(failure: Failure) -> dict[str, Any]:
     if failure.metadata is not None:
         error["metadata"] = failure.metadata
     return {"error": error}
-
-
-def injected_failure(request: Request) -> Failure | None:
-    """`x-fakepoe-fail: <status>` forces that documented failure on any route."""
-    value = request.headers.get(FAIL_HEADER)
-    if value is None:
-        return None
-    try:
-        return failures.BY_STATUS.get(int(value.strip()))
-    except ValueError:
-        return None
 
 
 def bearer_key(request: Request) -> str | None:

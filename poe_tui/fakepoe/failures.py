@@ -66,7 +66,7 @@ UNAVAILABLE = Failure(503, "api_error", "The service is temporarily unavailable.
 UPSTREAM = _guide(502, "upstream_error", MIDSTREAM_MESSAGE, provider_name="demo-upstream")
 OVERLOADED = _guide(529, "overloaded_error", "The bot is overloaded. Please try again soon.")
 
-# What `x-fakepoe-fail: <status>` injects on any route.
+# The failure a fault plan with that status gives (fakepoe.fault_plan), on any door.
 BY_STATUS: dict[int, Failure] = {
     f.status: f
     for f in (

@@ -8,13 +8,14 @@ from starlette.routing import BaseRoute, Route
 
 from poe_tui.fakepoe.catalogue import catalogue_json
 from poe_tui.fakepoe.common import begin
+from poe_tui.fakepoe.fault_doors import Door, fault_refusal
 
 
 async def list_models(request: Request) -> Response:
     call = await begin(request)
-    failure = call.precheck(auth=False)
-    if failure is not None:
-        return call.error(failure)
+    faulted = fault_refusal(call, Door.OTHER, call.error)
+    if faulted is not None:
+        return faulted
     return call.json(catalogue_json())
 
 

@@ -1,9 +1,11 @@
 """`POST /bot/<Name>`: the native Poe protocol (§1, §9 items 4-8).
 
 Bots fail the way api.poe.com tells API-key clients: HTTP 200 and an `error` event
-(rate limit, points, unknown bot, crash). Only a bad key and `x-fakepoe-fail: <status>`
-give raw HTTP statuses; `x-fakepoe-native-error: <status>` gives that failure as an
-`error` event instead, whatever the bot. The default bytes are those of a fastapi-poe server (CRLF,
+(rate limit, points, unknown bot, crash). Only a bad key and a fault plan's status
+(fault_plan.py) give raw HTTP statuses; the plan `error; status=S; after=0` gives that
+failure as an `error` event instead, whatever the bot. The plan is read once the request
+is known to be a query, so fastapi-poe's back-channel requests never use up an armed
+one. The default bytes are those of a fastapi-poe server (CRLF,
 spaced JSON, a leading `meta`); the request header `x-fakepoe-sse` varies them for
 tests with comma-separated flags: `lf`, `compact`, `no-meta`, `no-done` and `noise`
 (a comment, a ping, a `data` event, an unknown event and a late `meta`).
@@ -22,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, stream_faults
+from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.bots import (
     Attachment,
     BotRequest,
@@ -37,11 +39,12 @@ from poe_tui.fakepoe.bots import (
     Suggest,
     Text,
     Think,
-    bot_for,
 )
 from poe_tui.fakepoe.catalogue import Model, find_model
-from poe_tui.fakepoe.common import NATIVE_ERROR_HEADER, Call, begin
+from poe_tui.fakepoe.common import Call, begin
 from poe_tui.fakepoe.failures import Failure
+from poe_tui.fakepoe.fault_doors import Door, broken, plan_for, refusal, run_bot
+from poe_tui.fakepoe.fault_plan import FaultPlan
 from poe_tui.fakepoe.native_request import NativeQuery, parse_query
 from poe_tui.fakepoe.replies import charge, prompt_tokens, without_sleeps
 from poe_tui.fakepoe.transport import (
@@ -136,7 +139,7 @@ def thinking_chunk(model_name: str, text: str) -> dict[str, Any]:
 
 async def bot_endpoint(request: Request) -> Response:
     call = await begin(request)
-    failure = call.precheck()
+    failure = call.auth_failure()
     if failure is not None:
         return call.error(failure)
     body = call.body
@@ -148,17 +151,14 @@ async def bot_endpoint(request: Request) -> Response:
     if kind != "query":
         unsupported = f"Unsupported request type {kind!r}."
         return call.error(Failure(501, "invalid_request_error", unsupported, 501))
+    plan = plan_for(call, Door.NATIVE)
+    faulted = refusal(call, plan, Door.NATIVE, call.error)
+    if faulted is not None:
+        return faulted
     query = parse_query(body)
     if isinstance(query, Failure):
         return call.error(query)
-    return await respond(call, request.path_params["name"], query)
-
-
-def _injected_error_event(call: Call) -> Failure | None:
-    """`x-fakepoe-native-error: <status>`: that failure as an `error` event in a 200
-    stream (`error_data` decides allow_retry: 429 and 503 allow it, 500 does not)."""
-    value = call.request.headers.get(NATIVE_ERROR_HEADER, "").strip()
-    return failures.BY_STATUS.get(int(value)) if value.isdigit() else None
+    return await respond(call, request.path_params["name"], query, plan)
 
 
 def with_sizes(call: Call, attachments: tuple[Attachment, ...]) -> tuple[Attachment, ...]:
@@ -172,14 +172,13 @@ async def _failing(failure: Failure) -> AsyncIterator[Piece]:
     yield Fail(failure)
 
 
-def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> AsyncIterator[Piece]:
-    injected = _injected_error_event(call)
-    if injected is not None:
-        return _failing(injected)
+def _pieces(
+    call: Call, name: str, model: Model | None, query: NativeQuery, plan: FaultPlan | None
+) -> AsyncIterator[Piece]:
     if model is None:
-        return _failing(failures.model_not_found(name))
+        return broken(plan, _failing(failures.model_not_found(name)), Door.NATIVE)
     if not model.is_free and call.state.snapshot_balance() <= 0:
-        return _failing(failures.INSUFFICIENT_POINTS)
+        return broken(plan, _failing(failures.INSUFFICIENT_POINTS), Door.NATIVE)
     bot_request = BotRequest(
         model,
         name,
@@ -188,17 +187,14 @@ def _pieces(call: Call, name: str, model: Model | None, query: NativeQuery) -> A
         query.parameters,
         server_url=str(call.request.base_url),
     )
-    return bot_for(model)(bot_request, Pace(call.config.speed))
+    return run_bot(plan, bot_request, Pace(call.config.speed), Door.NATIVE)
 
 
-async def respond(call: Call, name: str, query: NativeQuery) -> Response:
-    fault = stream_faults.take(call)
-    if isinstance(fault, Failure):
-        return call.error(fault)
-    if fault is stream_faults.Fault.WRONG_TYPE:
-        return stream_faults.wrong_type_response(call)
+async def respond(
+    call: Call, name: str, query: NativeQuery, plan: FaultPlan | None = None
+) -> Response:
     model = find_model(name, private=True)
-    pieces = stream_faults.inject(fault, _pieces(call, name, model, query), "native")
+    pieces = _pieces(call, name, model, query, plan)
     failed, taken = await open_reply(pieces)
     if failed is not None and failed.failure.status == 401:
         return call.error(failed.failure)  # the key is checked before any bot runs

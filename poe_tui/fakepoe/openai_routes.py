@@ -8,13 +8,14 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from poe_tui.fakepoe import failures, stream_faults
+from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.billing import estimate_tokens, reply_cost
 from poe_tui.fakepoe.bots import (
     BotRequest,
@@ -26,11 +27,12 @@ from poe_tui.fakepoe.bots import (
     Sleep,
     Stop,
     Think,
-    bot_for,
     flattened_text,
 )
 from poe_tui.fakepoe.catalogue import Model, find_model
 from poe_tui.fakepoe.common import JSON_TYPE, Call, begin
+from poe_tui.fakepoe.fault_doors import Door, plan_for, refusal, run_bot
+from poe_tui.fakepoe.fault_plan import FaultPlan
 from poe_tui.fakepoe.openai_request import ChatRequest, parse_chat
 from poe_tui.fakepoe.transport import (
     ConnectionDropped,
@@ -129,12 +131,11 @@ def bill(call: Call, reply: Reply) -> None:
 
 async def chat_completions(request: Request) -> Response:
     call = await begin(request)
-    failure = call.precheck()
-    fault = stream_faults.take(call) if failure is None else None
-    if isinstance(fault, failures.Failure):
-        return call.error(fault, FEATURE_HEADERS)
-    if fault is stream_faults.Fault.WRONG_TYPE:
-        return stream_faults.wrong_type_response(call)
+    plan = plan_for(call, Door.OPENAI)
+    faulted = refusal(call, plan, Door.OPENAI, partial(call.error, extra=FEATURE_HEADERS))
+    if faulted is not None:
+        return faulted
+    failure = call.auth_failure()
     if failure is None and call.body is None:
         failure = failures.bad_request("The request body is not valid JSON.")
     if failure is not None:
@@ -148,11 +149,11 @@ async def chat_completions(request: Request) -> Response:
         return call.error(failures.model_not_found(chat.model), FEATURE_HEADERS)
     if not model.is_free and call.state.snapshot_balance() <= 0:
         return call.error(failures.INSUFFICIENT_POINTS, FEATURE_HEADERS)
-    return await respond(call, chat, model, fault)
+    return await respond(call, chat, model, plan)
 
 
 async def respond(
-    call: Call, chat: ChatRequest, model: Model, fault: stream_faults.Fault | None = None
+    call: Call, chat: ChatRequest, model: Model, plan: FaultPlan | None = None
 ) -> Response:
     bot_request = BotRequest(
         model,
@@ -162,8 +163,7 @@ async def respond(
         chat.extra,
         server_url=str(call.request.base_url),
     )
-    bot = bot_for(model)(bot_request, Pace(call.config.speed))
-    pieces = stream_faults.inject(fault, bot, "openai")
+    pieces = run_bot(plan, bot_request, Pace(call.config.speed), Door.OPENAI)
     failed, taken = await open_reply(pieces)
     if failed is not None:
         return call.error(failed.failure, FEATURE_HEADERS)

@@ -15,9 +15,9 @@ from types import TracebackType
 
 import uvicorn
 
-from poe_tui.fakepoe import stream_faults
 from poe_tui.fakepoe.app import build_app
 from poe_tui.fakepoe.common import DEFAULT_MAX_UPLOAD_BYTES, ServerConfig
+from poe_tui.fakepoe.fault_plan import FaultPlan
 from poe_tui.fakepoe.state import DEFAULT_BALANCE, FakePoeState
 from poe_tui.fakepoe.transport import quiet_intentional_drops
 
@@ -62,11 +62,11 @@ class FakePoeServer:
             raise RuntimeError("FakePoeServer is not started")
         return f"http://{HOST}:{self._bound_port}"
 
-    def arm_fault(self, mode: str, times: int = 1) -> None:
-        """Break the next `times` chat replies, on any transport, with `mode`: one of
-        `stream_faults.modes()`, e.g. "reset" or "429". A retry after them succeeds."""
-        stream_faults.parse(mode)  # an unknown mode fails here, in the test, not in the server
-        self.state.arm_fault(mode, times)
+    def arm_fault(self, plan: FaultPlan | str) -> None:
+        """Break the next chat request(s), on any chat door, with `plan` (a FaultPlan or
+        the text of its header, e.g. "reset" or "429; times=2"): `plan.times` requests,
+        or one. A bad plan fails here, in the test, not in the server."""
+        self.state.arm_fault(FaultPlan.parse(plan) if isinstance(plan, str) else plan)
 
     def bind(self) -> str:
         """Reserve the port now (before serving) and return the base URL it will have."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from poe_tui.fakepoe.billing import Cost, reply_cost, usd_string
 from poe_tui.fakepoe.catalogue import Model, find_model
+from poe_tui.fakepoe.fault_plan import FaultPlan
 
 DEFAULT_BALANCE = 250_000
 SEED_HISTORY_ENTRIES = 40
@@ -96,14 +97,14 @@ class FakePoeState:
         self.history: list[HistoryEntry] = seeded_history() if seed_history else []
         self.requests: list[RecordedRequest] = []
         self.counters: Counter[str] = Counter()
-        self.fault_counters: Counter[str] = Counter()  # by x-fakepoe-fail-id (faults.py)
+        self.fault_counters: Counter[str] = Counter()  # requests met, by fault plan id
         self.uploads: dict[str, StoredUpload] = {}
         # How far this server's clock runs ahead of the machine's (negative: behind), to
         # test clients against a Poe whose clock disagrees with theirs. It moves the
         # stamps of new history rows and the `Date` header alike.
         self.clock_skew_us = 0
-        # Faults armed for the next chat requests (fakepoe.stream_faults), oldest first.
-        self._armed_faults: list[str] = []
+        # Fault plans armed for the next chat requests, one entry a request, oldest first.
+        self._armed_faults: list[FaultPlan] = []
 
     def now_us(self) -> int:
         """The server's clock, in microseconds since the epoch."""
@@ -115,19 +116,29 @@ class FakePoeState:
             self.counters[request.path] += 1
         return request
 
-    def arm_fault(self, mode: str, times: int = 1) -> None:
-        """Break the next `times` chat replies with `mode` (see fakepoe.stream_faults)."""
+    def arm_fault(self, plan: FaultPlan) -> None:
+        """Break the next chat requests with `plan`: `plan.times` of them, or one."""
         with self._lock:
-            self._armed_faults.extend([mode] * times)
+            self._armed_faults.extend([plan] * (1 if plan.times is None else plan.times))
 
-    def take_fault(self) -> str | None:
-        """The fault armed for this chat request, if any; it is used up."""
+    def take_armed_fault(self) -> FaultPlan | None:
+        """The plan armed for this chat request, if any; it is used up (and counted)."""
         with self._lock:
-            return self._armed_faults.pop(0) if self._armed_faults else None
+            plan = self._armed_faults.pop(0) if self._armed_faults else None
+        if plan is not None and plan.id:
+            self.count_fault_attempt(plan.id)
+        return plan
 
     def disarm_faults(self) -> None:
         with self._lock:
             self._armed_faults.clear()
+
+    def meets_fault(self, plan: FaultPlan) -> bool:
+        """Count one more request sent with `plan`; False once its `times` are used up."""
+        if not plan.id:
+            return True
+        attempt = self.count_fault_attempt(plan.id)
+        return plan.times is None or attempt <= plan.times
 
     def count(self, path: str) -> int:
         """How many requests reached `path` (e.g. "/v1/chat/completions")."""
@@ -141,7 +152,7 @@ class FakePoeState:
             return self.fault_counters[fault_id]
 
     def fault_attempts(self, fault_id: str) -> int:
-        """How many requests carried `x-fakepoe-fail-id: <fault_id>`."""
+        """How many requests met the fault plan with this id (see fakepoe.fault_plan)."""
         with self._lock:
             return self.fault_counters[fault_id]
 

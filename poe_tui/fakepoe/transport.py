@@ -53,6 +53,15 @@ class TruncatedResponse(Response):
         await send({"type": "http.response.body", "body": half, "more_body": True})
 
 
+class DroppedResponse(Response):
+    """Starts a 200 reply and ends before any byte of its body: the client loses the
+    connection before the reply starts (no content-length, so nothing looks finished)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+
+
 class _DropFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() != UVICORN_UNFINISHED

@@ -13,6 +13,7 @@ the network.
 from __future__ import annotations
 
 import mimetypes
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
@@ -24,6 +25,8 @@ from starlette.routing import BaseRoute, Route
 
 from poe_tui.fakepoe import multipart
 from poe_tui.fakepoe.common import Call, begin, server_state
+from poe_tui.fakepoe.failures import Failure
+from poe_tui.fakepoe.fault_doors import Door, fault_refusal
 from poe_tui.fakepoe.state import StoredUpload
 
 UPLOAD_PATH = "/poe_api/file_upload_3RD_PARTY_POST"
@@ -46,6 +49,10 @@ class Refused(Exception):
 
 def text_error(call: Call, status: int, message: str) -> Response:
     return PlainTextResponse(message, status, headers={"x-request-id": call.request_id})
+
+
+def refused_upload(call: Call, failure: Failure) -> Response:
+    return text_error(call, failure.status, failure.message)
 
 
 def check_raw_key(call: Call) -> None:
@@ -115,9 +122,9 @@ def attachment_url(request: Request, upload: StoredUpload) -> str:
 
 async def upload_file(request: Request) -> Response:
     call = await begin(request)
-    injected = call.precheck(auth=False)
-    if injected is not None:
-        return text_error(call, injected.status, injected.message)
+    faulted = fault_refusal(call, Door.UPLOAD, partial(refused_upload, call))
+    if faulted is not None:
+        return faulted
     try:
         check_raw_key(call)
         content_type = request.headers.get("content-type", "")

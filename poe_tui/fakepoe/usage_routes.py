@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from poe_tui.fakepoe import failures
 from poe_tui.fakepoe.billing import USD_PER_POINT
 from poe_tui.fakepoe.common import begin
+from poe_tui.fakepoe.fault_doors import Door, fault_refusal
 from poe_tui.fakepoe.state import now_us
 
 DEFAULT_LIMIT = 20
@@ -53,7 +54,10 @@ def balance_body(balance: int) -> dict[str, Any]:
 
 async def current_balance(request: Request) -> Response:
     call = await begin(request)
-    failure = call.precheck()
+    faulted = fault_refusal(call, Door.OTHER, call.error)
+    if faulted is not None:
+        return faulted
+    failure = call.auth_failure()
     if failure is not None:
         return call.error(failure)
     return call.json(balance_body(call.state.snapshot_balance()))
@@ -72,7 +76,10 @@ def parse_limit(raw: str | None) -> int | None:
 
 async def points_history(request: Request) -> Response:
     call = await begin(request)
-    failure = call.precheck()
+    faulted = fault_refusal(call, Door.OTHER, call.error)
+    if faulted is not None:
+        return faulted
+    failure = call.auth_failure()
     if failure is not None:
         return call.error(failure)
     limit = parse_limit(request.query_params.get("limit"))
