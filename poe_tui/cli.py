@@ -277,7 +277,10 @@ def cmd_models(args: argparse.Namespace) -> None:
 
     async def action(ctx: Any) -> None:
         client, _conn = ctx
-        models, query = select_models(await client.list_models(), args)
+        catalogue = await client.list_models()
+        if notice := catalogue.skipped_notice():
+            print(f"{PROG}: warning: {notice}", file=sys.stderr)
+        models, query = select_models(catalogue, args)
         if args.json:
             print(models_json(models))
         elif not models:

@@ -25,7 +25,7 @@ from poe_tui.core.errors import (
 )
 from poe_tui.core.events import Retrying, StreamEvent, Throttled
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
-from poe_tui.core.models import ModelInfo, parse_models
+from poe_tui.core.models import ModelInfo, ModelList, parse_models
 from poe_tui.core.network import network_error
 from poe_tui.core.retry import RequestLimiter, Retrier, RetryPolicy, Sleep
 from poe_tui.core.server_clock import ServerClock
@@ -174,7 +174,7 @@ class PoeClient:
 
     # --- catalogue and account ------------------------------------------------
 
-    async def list_models(self) -> list[ModelInfo]:
+    async def list_models(self) -> ModelList:
         """Every public model; `/v1/models` needs no key. Remembered for `known_model`."""
         models = parse_models(await self._get_json("/v1/models", authed=False))
         self._known_models = {m.id.casefold(): m for m in models}
