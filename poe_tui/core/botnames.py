@@ -41,11 +41,16 @@ def bot_name_problem(name: str) -> str | None:
     return None
 
 
+def bad_bot_name(name: str) -> BadBotName | None:
+    """The error to report for `name`, or None when it can be a bot name."""
+    problem = bot_name_problem(name)
+    return None if problem is None else BadBotName(problem[0].upper() + problem[1:] + ".")
+
+
 def check_bot_name(name: str) -> str:
     """`name` itself, or BadBotName saying what is wrong with it."""
-    problem = bot_name_problem(name)
-    if problem is not None:
-        raise BadBotName(problem[0].upper() + problem[1:] + ".")
+    if error := bad_bot_name(name):
+        raise error
     return name
 
 

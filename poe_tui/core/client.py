@@ -18,12 +18,14 @@ import httpx
 
 from poe_tui.core import anthropic_chat, native, openai_chat
 from poe_tui.core.apikey import ApiKey
+from poe_tui.core.botnames import bad_bot_name
 from poe_tui.core.errors import (
     AuthenticationError,
+    PoeError,
     decode_json,
     error_from_response,
 )
-from poe_tui.core.events import Retrying, StreamEvent, Throttled
+from poe_tui.core.events import Retrying, StreamEvent, StreamFailed, Throttled
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
 from poe_tui.core.models import ModelInfo, ModelList, parse_models
 from poe_tui.core.network import network_error
@@ -223,6 +225,8 @@ class PoeClient:
         as a final `StreamFailed` event. Parameters and attachments go with the last
         user message. A transient failure before any content is retried under the
         client's policy, announced by a `Retrying` event; a full limiter by `Throttled`."""
+        if bad_name := bad_bot_name(bot):  # on every door, before any request
+            return _failed(bad_name)
         stream = {
             Transport.NATIVE: native.stream,
             Transport.OPENAI: openai_chat.stream,
@@ -244,6 +248,8 @@ class PoeClient:
     ) -> ChatReply:
         """The whole reply at once (raises PoeError on failure; transient failures are
         retried first, as nothing was shown yet, and `on_wait` hears of each wait)."""
+        if bad_name := bad_bot_name(bot):
+            raise bad_name
         complete = {
             Transport.NATIVE: native.complete,
             Transport.OPENAI: openai_chat.complete,
@@ -253,3 +259,7 @@ class PoeClient:
             lambda: complete(self, bot, messages, parameters=parameters, attachments=attachments),
             on_wait,
         )
+
+
+async def _failed(error: PoeError) -> AsyncIterator[StreamEvent]:
+    yield StreamFailed(error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from poe_tui.core.botnames import bot_path
 from poe_tui.core.errors import (
     BadRequestError,
     InsufficientPointsError,
@@ -43,11 +44,6 @@ PROTOCOL_VERSION = "1.2"
 RATE_LIMIT_TEXT = "You have exceeded rate limit"
 INTERNAL_ERROR_TEXT = "Internal server error"
 _ROLES = {"system": "system", "user": "user", "assistant": "bot"}
-
-
-def bot_path(bot: str) -> str:
-    # Appended verbatim, as fastapi-poe does: Poe bot names never need escaping.
-    return f"/bot/{bot}"
 
 
 def _attachment_json(attachment: Attachment) -> dict[str, Any]:
@@ -288,12 +284,13 @@ async def stream(
 ) -> AsyncIterator[StreamEvent]:
     """Stream a reply; never raises PoeError (failures end in `StreamFailed`)."""
     try:
+        path = bot_path(bot)  # a bad name fails here, before any request
         body = query_request(messages, parameters=parameters, attachments=attachments)
     except PoeError as exc:
         yield StreamFailed(exc)
         return
     reader = NativeReader(bot)
-    async for event in stream_sse(client, bot_path(bot), body, auth=client.auth, reader=reader):
+    async for event in stream_sse(client, path, body, auth=client.auth, reader=reader):
         yield event
 
 
