@@ -226,10 +226,13 @@ def cmd_ask(args: argparse.Namespace) -> None:
     from poe_tui.commands.account import out_of_points_line
     from poe_tui.commands.ask import AttachOptions, read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
+    from poe_tui.core.botnames import check_bot_name
     from poe_tui.core.errors import InsufficientPointsError
     from poe_tui.core.parameters import parse_assignments
     from poe_tui.core.transport import Transport
 
+    if args.bot is not None:  # before the prompt is read from a pipe
+        check_bot_name(args.bot)
     params = parse_assignments(args.param)
     prompt = read_prompt(args)
 
