@@ -211,3 +211,15 @@ def test_ask_refuses_a_bad_bot_name_before_sending(
     assert done.returncode == 1
     assert done.stderr.startswith("poe-tui: Bad bot name:"), done.stderr
     assert len(fake_poe.state.requests) == before
+
+
+def test_history_shows_a_hostile_bot_name_an_older_version_stored_clean(tmp_path: Path) -> None:
+    from poe_tui.core.conversation import Conversation
+
+    with SqliteStore(tmp_path / "history.db") as store:
+        conversation = Conversation(bot="echo\x1b]0;PWNED\x07\x9b2J")
+        conversation.add_user_message("hi")
+        store.save(conversation)  # as an import before these checks could
+        shown = history_table(store)
+    assert "echo" in shown and "PWNED" not in shown
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F for c in shown)
