@@ -297,3 +297,9 @@ async def test_every_string_of_hostile_usage_replies_arrives_clean() -> None:
             found = [await client.get_balance(), await client.get_points_history()]
     assert control_characters_in(found) == []
     assert found[1].entries[0].cost_breakdown == {"Input": "2 points"}
+
+
+def test_the_skipped_notice_stays_one_short_line() -> None:
+    models = parse_models(catalogue([{"id": "x" * 100_000 + "\x1b"}, ECHO]))
+    notice = models.skipped_notice()
+    assert notice is not None and len(notice) < 300 and "\n" not in notice

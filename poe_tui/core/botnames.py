@@ -37,7 +37,7 @@ def bot_name_problem(name: str) -> str | None:
     if len(name) > MAX_BOT_NAME_LENGTH:
         return f"a bot name has at most {MAX_BOT_NAME_LENGTH} characters"
     if _BOT_NAME.fullmatch(name) is None:
-        return f"{name!r} is not a bot name (letters, digits, '-', '_' and '.' only)"
+        return f"{name[:60]!r} is not a bot name (letters, digits, '-', '_' and '.' only)"
     return None
 
 

@@ -280,7 +280,7 @@ def parse_parameter(data: Any, where: str) -> Parameter:
 def parse_model(data: Any) -> ModelInfo:
     """Parse one `/v1/models` entry (its strings cleaned of terminal controls first)."""
     raw_id = data.get("id") if isinstance(data, Mapping) else None
-    where = f"model {raw_id!r}" if isinstance(raw_id, str) else "model"
+    where = f"model {raw_id[:60]!r}" if isinstance(raw_id, str) else "model"
     if isinstance(raw_id, str) and (problem := bot_name_problem(raw_id)):
         # The id is sent back as the bot's name: cleaning it would name another bot.
         raise ProtocolError(f"{where}: 'id' is unusable: {problem}")
@@ -340,7 +340,8 @@ class ModelList(list[ModelInfo]):
         if not count:
             return None
         entries = "entry" if count == 1 else "entries"
-        return f"Skipped {count} unusable model {entries} in the catalogue ({self.skipped[0]})."
+        first = self.skipped[0] if len(self.skipped[0]) <= 160 else self.skipped[0][:159] + "…"
+        return f"Skipped {count} unusable model {entries} in the catalogue ({first})."
 
 
 def parse_models(body: Any) -> ModelList:
