@@ -244,10 +244,13 @@ def cmd_ask(args: argparse.Namespace) -> None:
     from poe_tui.commands.account import out_of_points_line
     from poe_tui.commands.ask import AttachOptions, read_prompt, run_ask
     from poe_tui.config import DEMO_BOT
+    from poe_tui.core.botnames import check_bot_name
     from poe_tui.core.errors import InsufficientPointsError
     from poe_tui.core.parameters import parse_assignments
     from poe_tui.core.transports.registry import Transport
 
+    if args.bot is not None:  # before the prompt is read from a pipe
+        check_bot_name(args.bot)
     params = parse_assignments(args.param)
     prompt = read_prompt(args)
 
@@ -295,7 +298,10 @@ def cmd_models(args: argparse.Namespace) -> None:
 
     async def action(ctx: Any) -> None:
         client, _conn = ctx
-        models, query = select_models(await client.list_models(), args)
+        catalogue = await client.list_models()
+        if notice := catalogue.skipped_notice():
+            print(f"{PROG}: warning: {notice}", file=sys.stderr)
+        models, query = select_models(catalogue, args)
         if args.json:
             print(models_json(models))
         elif not models:

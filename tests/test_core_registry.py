@@ -13,6 +13,7 @@ import pytest
 from poe_tui.cli import build_parser
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.auth import AuthScheme
+from poe_tui.core.botnames import BadBotName
 from poe_tui.core.client import PoeClient
 from poe_tui.core.errors import UnsupportedTransportError
 from poe_tui.core.events import Done
@@ -131,7 +132,8 @@ def test_how_each_door_takes_files() -> None:
 def test_native_path_cannot_be_steered_to_another_endpoint() -> None:
     path = spec_for(Transport.NATIVE).path
     assert path("Claude-Sonnet-4.5") == "/bot/Claude-Sonnet-4.5"  # what fastapi-poe sends
-    assert path("x/../../v1/models?a#b") == "/bot/x%2F..%2F..%2Fv1%2Fmodels%3Fa%23b"
+    with pytest.raises(BadBotName):  # refused outright, never sent anywhere
+        path("x/../../v1/models?a#b")
 
 
 # --- on the wire -------------------------------------------------------------------------------

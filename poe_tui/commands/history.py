@@ -12,7 +12,7 @@ from pathlib import Path
 from poe_tui.commands.output import CommandError, clip, table
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.store import SqliteStore, StoreError, default_db_path
-from poe_tui.store.export import from_json, to_json, to_markdown
+from poe_tui.store.export import MAX_IMPORT_CHARS, from_json, to_json, to_markdown
 
 SHORT_ID = 8
 TITLE_WIDTH = 40
@@ -61,7 +61,7 @@ def history_table(
         [
             short(s.id),
             _clean(s.title, TITLE_WIDTH) + (" (archived)" if s.archived else ""),
-            s.bot,
+            _clean(s.bot, TITLE_WIDTH),  # an older poe-tui imported any name
             when(s.updated_at),
             f"{s.points:,}",
             str(s.message_count),
@@ -99,13 +99,28 @@ def export_conversation(store: SqliteStore, id_prefix: str, fmt: str) -> str:
     return to_markdown(conversation) if fmt == "md" else to_json(conversation)
 
 
+def _read_export(path: Path) -> str:
+    """The file's text, read only up to the largest export an import takes. A file
+    handed over by someone else may be anything: a FIFO would hang, /dev/zero never end."""
+    limit = MAX_IMPORT_CHARS * 4  # UTF-8: at most 4 bytes a character
+    try:
+        if path.exists() and not path.is_file():
+            raise CommandError(f"{path}: not a regular file; nothing imported.")
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as error:
+        raise CommandError(f"{path}: cannot be read ({error.strerror or error}).") from None
+    if len(data) > limit:
+        raise CommandError(f"{path}: too large for an export; nothing imported.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{path}: cannot be read ({error}).") from None
+
+
 def import_conversation(store: SqliteStore, path: Path) -> str:
     """Add a conversation from one of our JSON exports; says what was imported."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise CommandError(f"{path}: cannot be read ({reason}).") from None
+    text = _read_export(path)
     try:
         conversation = from_json(text)
         store.import_conversation(conversation)

@@ -24,7 +24,9 @@ def safe(text: str, stream: TextIO | None = None) -> str:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[int]) -> str:
-    """A plain aligned table; `right` lists the columns to right-align (numbers)."""
+    """A plain aligned table; `right` lists the columns to right-align (numbers).
+    Cells come from servers and the history: they lose any terminal controls here."""
+    rows = [[strip_terminal_controls(cell) for cell in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in rows:
         for index, cell in enumerate(row):
@@ -42,5 +44,5 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, right: set[i
 
 
 def clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(strip_terminal_controls(text).split())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -7,7 +7,42 @@ the HTTP layer calls at the last moment when it builds a request header.
 
 from __future__ import annotations
 
+import re
+import threading
 from typing import NoReturn
+
+REDACTED = "[redacted]"
+# Shorter "keys" (a demo placeholder, a typo) are not masked: masking them would mangle
+# ordinary words in every error text.
+MIN_SECRET_LENGTH = 12
+_BEARER = re.compile(r"(?i)\b(bearer\s+)(?!\[redacted\])[^\s\"',;}\]]+")
+_POE_KEY = re.compile(r"\bsk-poe-[A-Za-z0-9_-]+")
+# An echoed header or field: `Authorization: x`, `"x-api-key": "x"`, `api_key=x`.
+_NAMED_SECRET = re.compile(
+    r"(?i)\b((?:authorization|x-api-key|api[_-]?key|access[_-]?key)[\"']?\s*[:=]\s*[\"']?)"
+    r"(?!bearer\b|\[redacted\])[^\s\"',;}\]]+"
+)
+_known_secrets: set[str] = set()
+_known_lock = threading.Lock()
+
+
+def redact_secrets(text: str) -> str:
+    """`text` without any key this process holds, nor anything shaped like a Poe key,
+    a Bearer token or an echoed key header. For texts that came from outside (error
+    bodies), which may quote our own request back."""
+    with _known_lock:
+        known = sorted(_known_secrets, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, REDACTED)
+    text = _POE_KEY.sub(REDACTED, text)
+    text = _BEARER.sub(rf"\1{REDACTED}", text)
+    return _NAMED_SECRET.sub(rf"\1{REDACTED}", text)
+
+
+def _remember(secret: str) -> None:
+    if len(secret) >= MIN_SECRET_LENGTH:
+        with _known_lock:
+            _known_secrets.add(secret)
 
 
 class InvalidKeyFormat(ValueError):
@@ -24,6 +59,9 @@ class ApiKey:
         if any(ch.isspace() or not ch.isprintable() for ch in cleaned):
             raise InvalidKeyFormat("The key contains spaces or control characters.")
         self._value = cleaned
+        # Every key this process has held is masked in error texts from outside, so an
+        # error built anywhere (any door, upload, download) cannot show it.
+        _remember(cleaned)
 
     def reveal(self) -> str:
         """The raw key, for a request header or the keyring. Never log it."""

@@ -18,6 +18,7 @@ import httpx
 
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.auth import AuthScheme, KeyHeader
+from poe_tui.core.botnames import bad_bot_name
 from poe_tui.core.errors import (
     AuthenticationError,
     decode_json,
@@ -25,7 +26,7 @@ from poe_tui.core.errors import (
 )
 from poe_tui.core.events import Retrying, StreamEvent, Throttled
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
-from poe_tui.core.models import ModelInfo, parse_models
+from poe_tui.core.models import ModelInfo, ModelList, parse_models
 from poe_tui.core.network import network_error
 from poe_tui.core.retry import RequestLimiter, Retrier, RetryPolicy, Sleep
 from poe_tui.core.server_clock import ServerClock
@@ -151,7 +152,7 @@ class PoeClient:
 
     # --- catalogue and account ------------------------------------------------
 
-    async def list_models(self) -> list[ModelInfo]:
+    async def list_models(self) -> ModelList:
         """Every public model; `/v1/models` needs no key. Remembered for `known_model`."""
         models = parse_models(await self._get_json("/v1/models", authed=False))
         self._known_models = {m.id.casefold(): m for m in models}
@@ -200,6 +201,8 @@ class PoeClient:
         as a final `StreamFailed` event. Parameters and attachments go with the last
         user message. A transient failure before any content is retried under the
         client's policy, announced by a `Retrying` event; a full limiter by `Throttled`."""
+        if bad_name := bad_bot_name(bot):  # on every door, before any request
+            return failed_stream(bad_name)
         spec = spec_for(transport)
         refusal = spec.refusal(bot, self.known_model(bot))
         if refusal is not None:
@@ -220,6 +223,8 @@ class PoeClient:
     ) -> ChatReply:
         """The whole reply at once (raises PoeError on failure; transient failures are
         retried first, as nothing was shown yet, and `on_wait` hears of each wait)."""
+        if bad_name := bad_bot_name(bot):
+            raise bad_name
         spec = spec_for(transport)
         refusal = spec.refusal(bot, self.known_model(bot))
         if refusal is not None:

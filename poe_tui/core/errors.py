@@ -15,7 +15,8 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from poe_tui.core.text import strip_terminal_controls
+from poe_tui.core.apikey import redact_secrets
+from poe_tui.core.text import clean_json, strip_terminal_controls
 
 POINTS_URL = "https://poe.com/api/keys"
 KEY_URL = "https://poe.com/api_key"
@@ -38,8 +39,9 @@ class PoeError(Exception):
         request_id: str | None = None,
         retry_after: float | None = None,
     ) -> None:
-        # The text often comes from a server or a bot: never let it drive a terminal.
-        message = strip_terminal_controls(message)
+        # The text often comes from a server or a bot: never let it drive a terminal,
+        # and never show our key should the server quote our request back.
+        message = scrub(message)
         super().__init__(message)
         self.message = message
         self.status = status
@@ -196,6 +198,20 @@ class ProtocolError(PoeError):
         return "Bad response"
 
 
+def scrub(text: str) -> str:
+    """Text from outside, safe to show and to store: no terminal controls, no key."""
+    return redact_secrets(strip_terminal_controls(text))
+
+
+def scrub_json(body: Any) -> Any:
+    """A decoded error body with `scrub` applied to every string; None when it is
+    nested too deep to walk (it then says nothing we could use)."""
+    try:
+        return clean_json(body, scrub)
+    except ValueError:
+        return None
+
+
 def format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "a moment"
@@ -310,7 +326,7 @@ def error_from_body(
     request_id: str | None = None,
 ) -> PoeError:
     """Build the typed error for an HTTP status and an already-decoded JSON body."""
-    obj = _error_object(body)
+    obj = _error_object(scrub_json(body))
     error_type = obj.get("type") if isinstance(obj.get("type"), str) else None
     code = obj.get("code")
     cls = _pick_class(status, error_type, code)
@@ -323,7 +339,7 @@ def error_from_body(
         "status": status,
         "error_type": error_type,
         "code": code if isinstance(code, str | int) else None,
-        "request_id": request_id,
+        "request_id": scrub(request_id) if request_id else None,
     }
     if cls is RateLimitError:
         return RateLimitError(message, retry_after=retry_after, **kwargs)
@@ -339,10 +355,11 @@ def error_from_response(
     headers: Mapping[str, str],
 ) -> PoeError:
     """Build the typed error for a non-2xx HTTP response."""
+    # Scrubbed whole before anything is cut from it, so a key cannot be half-masked.
+    text = scrub(content.decode("utf-8", errors="replace")).strip()
     try:
-        body: Any = json.loads(content.decode("utf-8", errors="replace")) if content else None
+        body: Any = json.loads(text) if text else None
     except (ValueError, RecursionError):  # RecursionError: JSON nested too deep
-        text = content.decode("utf-8", errors="replace").strip()
         body = {"error": {"message": text[:300]}} if text else None
     error = error_from_body(
         status,

@@ -2,7 +2,11 @@
 
 Parsing is lenient about what the live data gets wrong (nulls, missing optional keys)
 and strict about types: a value of the wrong type raises `ProtocolError` naming the
-model and field, rather than a bare KeyError deep in the UI.
+model and field, rather than a bare KeyError deep in the UI. In a whole catalogue such
+an entry is left out (and counted) rather than failing every model.
+
+Every string of an entry, keys included, loses its terminal controls (`clean_json`)
+before any field is read, so a field added later cannot forget it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from poe_tui.core.botnames import bot_name_problem
 from poe_tui.core.errors import ProtocolError
-from poe_tui.core.text import strip_terminal_controls
+from poe_tui.core.text import clean_json, strip_terminal_controls
 
-ParameterKind = Literal["number", "boolean", "string", "enum"]
+# "other": a schema type we do not know (e.g. "array"), shown read-only and never sent.
+ParameterKind = Literal["number", "boolean", "string", "enum", "other"]
 JsonValue = Any
 
 
@@ -226,7 +232,7 @@ def _schema_kind(schema: _Reader) -> ParameterKind:
         return "boolean"
     if kind == "string":
         return "string"
-    raise ProtocolError(f"{schema.where}: unknown parameter type {kind!r}")
+    return "other"
 
 
 def _shown(name: str | None) -> str:
@@ -246,6 +252,10 @@ def _bound(value: Any) -> float | None:
 
 
 def parse_parameter(data: Any, where: str) -> Parameter:
+    try:
+        data = clean_json(data)  # idempotent: a catalogue entry was cleaned already
+    except ValueError as error:
+        raise ProtocolError(f"{where}: {error}") from None
     reader = _Reader(data, where)
     name = reader.opt_str("name")
     if not name:
@@ -268,16 +278,20 @@ def parse_parameter(data: Any, where: str) -> Parameter:
 
 
 def parse_model(data: Any) -> ModelInfo:
-    """Parse one `/v1/models` entry."""
-    where = "model"
-    if isinstance(data, Mapping) and isinstance(data.get("id"), str):
-        where = f"model {data['id']!r}"
+    """Parse one `/v1/models` entry (its strings cleaned of terminal controls first)."""
+    raw_id = data.get("id") if isinstance(data, Mapping) else None
+    where = f"model {raw_id[:60]!r}" if isinstance(raw_id, str) else "model"
+    if isinstance(raw_id, str) and (problem := bot_name_problem(raw_id)):
+        # The id is sent back as the bot's name: cleaning it would name another bot.
+        raise ProtocolError(f"{where}: 'id' is unusable: {problem}")
+    try:
+        data = clean_json(data)
+    except ValueError as error:
+        raise ProtocolError(f"{where}: {error}") from None
     reader = _Reader(data, where)
     model_id = reader.opt_str("id")
     if not model_id:
         raise ProtocolError(f"{where}: missing 'id'")
-    if strip_terminal_controls(model_id) != model_id:  # it is sent back as is: no cleaning
-        raise ProtocolError(f"{where}: 'id' holds control characters")
     arch = reader.opt_obj("architecture") or _Reader({}, f"{where}.architecture")
     window = reader.opt_obj("context_window")
     meta = reader.opt_obj("metadata") or _Reader({}, f"{where}.metadata")
@@ -313,12 +327,45 @@ def parse_model(data: Any) -> ModelInfo:
     )
 
 
-def parse_models(body: Any) -> list[ModelInfo]:
-    """Parse a whole `/v1/models` response body."""
+class ModelList(list[ModelInfo]):
+    """The usable models of a catalogue; `skipped` says why each other entry was left out."""
+
+    def __init__(self, models: Sequence[ModelInfo] = (), skipped: Sequence[str] = ()) -> None:
+        super().__init__(models)
+        self.skipped: tuple[str, ...] = tuple(skipped)
+
+    def skipped_notice(self) -> str | None:
+        """One line for stderr or a notification, or None when nothing was skipped."""
+        count = len(self.skipped)
+        if not count:
+            return None
+        entries = "entry" if count == 1 else "entries"
+        first = self.skipped[0] if len(self.skipped[0]) <= 160 else self.skipped[0][:159] + "…"
+        return f"Skipped {count} unusable model {entries} in the catalogue ({first})."
+
+
+def parse_models(body: Any) -> ModelList:
+    """Parse a whole `/v1/models` response body. A bad entry (wrong types, an id that
+    cannot be a bot name, an id seen before) is skipped, not fatal to the rest."""
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
         raise ProtocolError("The model list should be an object with a 'data' list.")
     entries: Sequence[Any] = body["data"]
-    return [parse_model(entry) for entry in entries]
+    models: list[ModelInfo] = []
+    skipped: list[str] = []
+    seen: set[str] = set()
+    for entry in entries:
+        try:
+            model = parse_model(entry)
+        except ProtocolError as error:
+            skipped.append(error.message)
+            continue
+        # Poe's ids are case-insensitive; the UI keys its tables by id.
+        if model.id.casefold() in seen:
+            skipped.append(f"model {model.id!r}: the same id appears twice")
+            continue
+        seen.add(model.id.casefold())
+        models.append(model)
+    return ModelList(models, skipped)
 
 
 # --- prices a person can read -------------------------------------------------

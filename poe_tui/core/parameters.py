@@ -48,6 +48,13 @@ def coerce(parameter: Parameter, value: Any) -> Any:
         return _boolean(parameter, value)
     if parameter.kind == "enum":
         return _choice(parameter, value)
+    if parameter.kind == "other":
+        # Its schema's type is one we do not know: the bot's default is all we can send.
+        kind = parameter.schema.get("type")
+        raise InvalidParameterError(
+            f"Parameter '{parameter.name}' has a type poe-tui cannot set ({kind!r}); "
+            "the bot's default is used."
+        )
     if not isinstance(value, str):
         raise _invalid(parameter, value, "text")
     return value

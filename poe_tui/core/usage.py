@@ -1,4 +1,9 @@
-"""Typed objects for `/usage/current_balance` and `/usage/points_history` (section 6)."""
+"""Typed objects for `/usage/current_balance` and `/usage/points_history` (section 6).
+
+Every string of a body, keys included, loses its terminal controls (`clean_json`) before
+any field is read, so a field added later cannot forget it; only the history cursor,
+which goes back to the server, is kept as it came.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from poe_tui.core.errors import ProtocolError
-from poe_tui.core.text import strip_terminal_controls
+from poe_tui.core.text import clean_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +69,15 @@ def _int(data: Mapping[str, Any], key: str, where: str, *, required: bool) -> in
 
 
 def _str(data: Mapping[str, Any], key: str) -> str | None:
-    """A text field, without control characters: these names end up on screen."""
     value = data.get(key)
-    return strip_terminal_controls(value) if isinstance(value, str) else None
+    return value if isinstance(value, str) else None
+
+
+def _cleaned(body: Any, where: str) -> Any:
+    try:
+        return clean_json(body)
+    except ValueError as error:
+        raise ProtocolError(f"{where}: {error}") from None
 
 
 BALANCE_KEYS = frozenset(
@@ -86,6 +97,7 @@ def parse_balance(body: Any) -> Balance:
     if not isinstance(body, Mapping):
         raise ProtocolError("The balance reply should be a JSON object.")
     where = "balance"
+    body = _cleaned(body, where)
     points = _int(body, "current_point_balance", where, required=True)
     assert points is not None
     return Balance(
@@ -113,6 +125,7 @@ def parse_points_entry(data: Any, index: int) -> PointsEntry:
     query_id = data.get("query_id")  # sent back as a cursor: as it came
     if not isinstance(query_id, str) or not query_id:
         raise ProtocolError(f"{where}: missing 'query_id'")
+    data = _cleaned(data, where)
     created = _int(data, "creation_time", where, required=True)
     cost = _int(data, "cost_points", where, required=True)
     assert created is not None and cost is not None

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from poe_tui.core.auth import AuthScheme
+from poe_tui.core.botnames import bot_path
 from poe_tui.core.errors import (
     BadRequestError,
     InsufficientPointsError,
@@ -43,12 +43,6 @@ RATE_LIMIT_TEXT = "You have exceeded rate limit"
 INTERNAL_ERROR_TEXT = "Internal server error"
 AUTH = AuthScheme.BEARER
 _ROLES = {"system": "system", "user": "user", "assistant": "bot"}
-
-
-def bot_path(bot: str) -> str:
-    # Poe bot names never need escaping, so this is what fastapi-poe sends for them; a
-    # name with `/`, `?` or `#` (a typo, a pasted link) must still not reach another path.
-    return "/bot/" + quote(bot, safe="")
 
 
 def _attachment_json(attachment: Attachment) -> dict[str, Any]:
@@ -289,12 +283,13 @@ async def stream(
 ) -> AsyncIterator[StreamEvent]:
     """Stream a reply; never raises PoeError (failures end in `StreamFailed`)."""
     try:
+        path = bot_path(bot)  # a bad name fails here, before any request
         body = query_request(messages, parameters=parameters, attachments=attachments)
     except PoeError as exc:
         yield StreamFailed(exc)
         return
     reader = NativeReader(bot)
-    async for event in stream_sse(session, bot_path(bot), body, auth=AUTH, reader=reader):
+    async for event in stream_sse(session, path, body, auth=AUTH, reader=reader):
         yield event
 
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from poe_tui.core.auth import AuthScheme
+from poe_tui.core.botnames import bot_path
 from poe_tui.core.errors import PoeError
 from poe_tui.core.events import StreamEvent
 from poe_tui.core.messages import Attachment, ChatMessage, ChatReply
@@ -119,7 +120,7 @@ _SPECS = (
         transport=Transport.NATIVE,
         label="native",
         summary="the native Poe protocol (every bot, parameters, files by upload)",
-        path=native.bot_path,
+        path=bot_path,
         auth=native.AUTH,
         carries=frozenset({Capability.PARAMETERS, Capability.FILES, Capability.THINKING}),
         stream=native.stream,

@@ -316,12 +316,15 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         async with self._models_lock:
             if self.poe_app.models is None:
                 try:
-                    self.poe_app.models = await self.poe_app.client.list_models()
+                    catalogue = await self.poe_app.client.list_models()
                 except PoeError as error:
                     self.notify(
                         error.one_line(), title="Model list", severity="warning", markup=False
                     )
                     return None
+                self.poe_app.models = catalogue
+                if notice := catalogue.skipped_notice():  # once: the list is fetched once
+                    self.notify(notice, title="Model list", severity="warning", markup=False)
                 self._show_bot()
             return self.poe_app.models
 

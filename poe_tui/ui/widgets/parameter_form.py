@@ -7,6 +7,7 @@ sent); an invalid entry shows its error under the field and is left out, and
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from textual import on
@@ -48,6 +49,8 @@ def plain(value: object) -> str:
 
 def label_text(parameter: Parameter) -> str:
     limits = range_text(parameter) if parameter.kind == "number" else ""
+    if parameter.kind == "other":
+        limits = "read-only: type not supported"
     name = strip_terminal_controls(parameter.name)
     return f"{name} ({limits})" if limits else name
 
@@ -69,6 +72,10 @@ def make_control(parameter: Parameter, values: dict[str, Any]) -> Control:
         options = [(plain(choice), choice) for choice in parameter.choices]
         chosen = current if current in parameter.choices else Select.NULL
         return Select(options, value=chosen, prompt="default", compact=True, tooltip=tip)
+    if parameter.kind == "other":
+        # A schema type we do not know: shown, never edited, so never sent.
+        shown = json.dumps(parameter.default) if parameter.has_default else "default"
+        return Input(plain(shown), compact=True, tooltip=tip, disabled=True)
     text = "" if parameter.name not in values else plain(values[parameter.name])
     hint = f"default {plain(parameter.default)}" if parameter.has_default else "not set"
     if parameter.kind == "number":
