@@ -16,6 +16,10 @@ from poe_tui.commands.output import CommandError
 
 PROG = "poe-tui"
 LATEST = "latest"  # `--resume` without an id
+# The reader of stdout went away (`ask | head`): the status a shell reports for a
+# process killed by SIGPIPE (128 + 13), as `yes | head` gives, so `set -o pipefail`
+# sees the same as with other tools, without a traceback.
+BROKEN_PIPE_STATUS = 141
 
 
 def _connection_options() -> argparse.ArgumentParser:
@@ -217,9 +221,34 @@ def _with_client(
 
         async def run() -> None:
             async with conn.client() as client:
-                await action((client, conn))
+                reader_gone = False
+                try:
+                    await action((client, conn))
+                except BrokenPipeError:
+                    reader_gone = True
+                if reader_gone:  # outside the handler, so the traceback's frames are gone
+                    await _close_abandoned_streams()
+                    raise BrokenPipeError
 
         asyncio.run(run())
+
+
+async def _close_abandoned_streams() -> None:
+    """Let the streams a failed write left behind close before the loop shuts down.
+
+    Otherwise asyncio closes a stream and the retrier wrapping it at once, and the two
+    race ("aclose(): asynchronous generator is already running"). Collected here, the
+    outer generator is finalized alone and closes the inner one itself, while the client
+    they read from is still open.
+    """
+    import gc
+
+    gc.collect()
+    for _ in range(2):  # the finalizer hook creates its task one loop turn later
+        await asyncio.sleep(0)
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=5)
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
@@ -419,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         _silence_broken_pipe()
-        return 0
+        return BROKEN_PIPE_STATUS
     except Exception as exc:
         return _report_unexpected(exc)
     return 0
