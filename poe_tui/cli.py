@@ -112,16 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--json", action="store_true", help="machine-readable JSON")
     _usage_summary_options(usage)
 
-    history = commands.add_parser("history", help="list or search saved conversations")
+    history = commands.add_parser(
+        "history", parents=[common], help="list or search saved conversations"
+    )
     history.add_argument("--search", metavar="TEXT", help="full-text search of every message")
     history.add_argument("--all", action="store_true", help="include archived conversations")
 
-    export = commands.add_parser("export", help="export a conversation as Markdown or JSON")
+    export = commands.add_parser(
+        "export", parents=[common], help="export a conversation as Markdown or JSON"
+    )
     export.add_argument("id", help="conversation id (a unique prefix is enough)")
     export.add_argument("--format", choices=["md", "json"], default="md")
     export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
 
-    import_cmd = commands.add_parser("import", help="import a conversation from our JSON")
+    import_cmd = commands.add_parser(
+        "import", parents=[common], help="import a conversation from our JSON"
+    )
     import_cmd.add_argument("file", help="a file made by `poe-tui export --format json`")
 
     key = commands.add_parser("key", parents=[common], help="store, delete or check the key")
@@ -380,20 +386,31 @@ def cmd_key(args: argparse.Namespace) -> None:
     print("Stored the key in the OS keyring.")
 
 
-def cmd_history(args: argparse.Namespace) -> None:
-    from poe_tui.commands.history import history_table, open_for_command
+def _history_store(args: argparse.Namespace) -> Any:
+    """The real history, or with `--demo` an empty one in memory: demo runs never read
+    or write the real data dir, as in the app."""
+    from poe_tui.commands.history import open_for_command
+    from poe_tui.store import SqliteStore
 
-    with open_for_command() as store:
+    if getattr(args, "demo", False):
+        return SqliteStore.in_memory()
+    return open_for_command()
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    from poe_tui.commands.history import history_table
+
+    with _history_store(args) as store:
         print(history_table(store, args.search, include_archived=args.all))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from poe_tui.commands.history import export_conversation, open_for_command
+    from poe_tui.commands.history import export_conversation
     from poe_tui.commands.output import safe
 
-    with open_for_command() as store:
+    with _history_store(args) as store:
         text = export_conversation(store, args.id, args.format)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -405,10 +422,12 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from poe_tui.commands.history import import_conversation, open_for_command
+    from poe_tui.commands.history import import_conversation
 
-    with open_for_command() as store:
+    with _history_store(args) as store:
         print(import_conversation(store, Path(args.file)))
+    if getattr(args, "demo", False):
+        print("Demo mode: checked only, nothing was kept.")
 
 
 def cmd_app(args: argparse.Namespace) -> None:
