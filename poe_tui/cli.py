@@ -222,8 +222,11 @@ def _with_client(
         settings=settings,
         need_key=need_key,
     ) as conn:
-        if conn.found_key.problem and conn.key is None and need_key:
-            print(f"{PROG}: note: {conn.found_key.problem}", file=sys.stderr)
+        found = conn.found_key
+        if found.problem and conn.key is None and need_key:
+            print(f"{PROG}: note: {found.problem}", file=sys.stderr)
+        elif found.notice:
+            print(f"{PROG}: note: {found.notice}", file=sys.stderr)
 
         async def run() -> None:
             async with conn.client() as client:
