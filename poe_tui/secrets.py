@@ -19,6 +19,9 @@ KEYRING_SERVICE = "poe-tui"
 KEYRING_USERNAME = "api-key"
 ENV_VAR = "POE_API_KEY"
 
+# The environment variables we read that hold a secret: never passed to a child process.
+SECRET_VARIABLES = frozenset({ENV_VAR})
+
 NO_KEYRING_HELP = (
     "No OS keyring is available here (common on headless Linux). "
     "Set POE_API_KEY in the environment instead, e.g. `export POE_API_KEY=...`."
@@ -121,6 +124,12 @@ def _dotenv_target(path: Path) -> Path | None:
     if not target.is_relative_to(folder):
         raise DotenvSkipped(f"{path} was skipped: it links outside {folder}.")
     return target
+
+
+def child_environment() -> dict[str, str]:
+    """Our environment without its secrets, for every process we start: a viewer (and
+    whatever it starts in turn) has no use for the key."""
+    return {name: value for name, value in os.environ.items() if name not in SECRET_VARIABLES}
 
 
 def _keyring_failure(exc: BaseException, action: str) -> KeyringUnavailable:

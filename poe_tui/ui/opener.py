@@ -11,6 +11,8 @@ import subprocess
 import sys
 from collections.abc import Callable
 
+from poe_tui.secrets import child_environment
+
 Opener = Callable[[str], None]
 
 
@@ -31,6 +33,7 @@ def system_open(target: str) -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # the viewer outlives us and never sees our keys
+            env=child_environment(),
         )
     except FileNotFoundError:
         raise NoViewer(f"{command[0]} was not found; save the file and open it yourself.") from None
