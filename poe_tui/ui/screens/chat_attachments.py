@@ -51,6 +51,7 @@ from poe_tui.core.files import (
 from poe_tui.core.messages import ChatMessage
 from poe_tui.store.errors import StoreError
 from poe_tui.ui.file_keeper import FileKeeper, keeper_for
+from poe_tui.ui.opener import new_viewer_copies_folder
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel, PendingFile
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
@@ -371,7 +372,7 @@ class AttachmentsMixin:
         try:
             if file.path is not None and file.path.is_file():
                 if self._open_dir is None:
-                    self._open_dir = Path(tempfile.mkdtemp(prefix="poe-tui-open-"))
+                    self._open_dir = new_viewer_copies_folder()  # removed at exit
                 target = str(await save_into(self._open_dir, file.name, read_chunks(file.path)))
             elif file.url and file.url.startswith(("http://", "https://")):
                 target = file.url
