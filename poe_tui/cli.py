@@ -123,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("id", help="conversation id (a unique prefix is enough)")
     export.add_argument("--format", choices=["md", "json"], default="md")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to a new FILE (- for stdout, the default)"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     import_cmd = commands.add_parser(
         "import", parents=[common], help="import a conversation from our JSON"
@@ -412,11 +415,15 @@ def cmd_export(args: argparse.Namespace) -> None:
 
     from poe_tui.commands.history import export_conversation
     from poe_tui.commands.output import safe
+    from poe_tui.store.export_file import ExportTargetError, write_export
 
     with _history_store(args) as store:
         text = export_conversation(store, args.id, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.output and args.output != "-":
+        try:
+            write_export(Path(args.output).expanduser(), text, force=args.force)
+        except ExportTargetError as error:
+            raise CommandError(str(error)) from None
         print(f"Wrote {args.output}.")
     else:
         sys.stdout.write(safe(text))
