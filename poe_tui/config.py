@@ -6,7 +6,9 @@ is expected, so a person can fix it without reading code. The key is never store
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -103,6 +105,30 @@ _LAYOUT: dict[str, dict[str, tuple[str, type | tuple[type, ...], str]]] = {
 }
 
 
+# Numbers that parse but make no sense (inf, nan, negative, absurdly large) are refused
+# like a wrong type: field -> (lowest, whether the lowest itself is allowed, highest).
+_RANGES: dict[str, tuple[float, bool, float]] = {
+    "connect_timeout": (0, False, 3_600),
+    "read_timeout": (0, False, 86_400),
+    "retries": (0, True, 100),
+    "retry_max_wait": (0, True, 86_400),
+    "max_attachment_mb": (0, False, 1_000_000),
+    "guard_request_usd": (0, True, 1_000_000),
+    "guard_low_balance_points": (0, True, 10**15),
+}
+
+
+def _check_range(path: Path, dotted: str, field_name: str, value: Any, description: str) -> None:
+    lowest, lowest_allowed, highest = _RANGES[field_name]
+    above = value >= lowest if lowest_allowed else value > lowest
+    finite = isinstance(value, int) or math.isfinite(value)  # a huge int has no float
+    if not (finite and above and value <= highest):
+        bound = f"from {lowest:g}" if lowest_allowed else f"above {lowest:g}"
+        raise ConfigError(
+            f"{path}: '{dotted}' should be {description}, {bound} to {highest:,}, not {value!r}."
+        )
+
+
 def _check(path: Path, dotted: str, value: Any, expected: Any, description: str) -> None:
     ok = isinstance(value, expected) and not (
         isinstance(value, bool) and expected in ((int, float), int)
@@ -111,16 +137,36 @@ def _check(path: Path, dotted: str, value: Any, expected: Any, description: str)
         raise ConfigError(f"{path}: '{dotted}' should be {description}, not {value!r}.")
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a settings file; far more is not one
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = _read_config_text(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8).") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ConfigError(f"{path}: nested too deeply to be a settings file.") from None
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text; a FIFO or a device in its place is refused instead of blocking
+    (non-blocking open, checked with fstat before reading)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{path}: not a regular file.")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8).") from None
 
 
 def _parse_keybindings(path: Path, table: Any) -> dict[str, str]:
@@ -169,6 +215,7 @@ def _parse_guards(path: Path, table: Any) -> dict[str, Any]:
             number_ok = False
         if not number_ok or value < 0:
             raise ConfigError(f"{path}: 'guards.{key}' should be {description}, not {value!r}.")
+        _check_range(path, f"guards.{key}", field_name, value, description)
         values[field_name] = kind(value)
     return values
 
@@ -198,14 +245,9 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
                 raise ConfigError(f"{path}: unknown setting '{table_name}.{key}' (known: {known}).")
             field_name, expected, description = keys[key]
             _check(path, f"{table_name}.{key}", value, expected, description)
+            if field_name in _RANGES:
+                _check_range(path, f"{table_name}.{key}", field_name, value, description)
             values[field_name] = value
-    for key in ("retries", "retry_max_wait"):
-        if values.get(key, 0) < 0:
-            raise ConfigError(f"{path}: 'api.{key}' should not be negative.")
-    if values.get("max_attachment_mb", 1) <= 0:
-        raise ConfigError(
-            f"{path}: 'chat.max_attachment_mb' should be a size in megabytes above 0."
-        )
     if "keybindings" in data:
         values["keybindings"] = _parse_keybindings(path, data["keybindings"])
     if "guards" in data:
