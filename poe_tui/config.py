@@ -258,15 +258,90 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Settings from the config file, or the defaults when there is none."""
+def load_settings(path: Path | None = None, *, remembered: bool = True) -> Settings:
+    """Settings from the config file, or the defaults when there is none; with
+    `remembered`, what the app remembers (state.toml beside it) applied on top."""
     path = path or config_path()
     try:
-        if not path.exists():
-            return Settings()
+        exists = path.exists()
     except OSError as exc:  # e.g. a config folder we may not look into
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
-    return parse_settings(path, _read_toml(path))
+    settings = parse_settings(path, _read_toml(path)) if exists else Settings()
+    return with_remembered(settings, path) if remembered else settings
+
+
+# --- what the app remembers: state.toml, never config.toml -------------------------------
+#
+# The theme, the sidebar and the last bot change as the app is used. They are kept in
+# state.toml beside config.toml, which poe-tui never writes: rewriting it dropped the
+# user's comments and layout. Each remembered value is stored with what config.toml
+# said when it was remembered, so a later edit of config.toml still wins.
+
+REMEMBERED: dict[str, type] = {"theme": str, "show_sidebar": bool, "default_bot": str}
+STATE_NAME = "state.toml"
+_STATE_HEADER = (
+    "# Written by poe-tui: what the app remembers (theme, sidebar, last bot).\n"
+    "# Put your settings in config.toml; a value you change there wins over this file.\n"
+)
+
+
+def state_path(config_file: Path | None = None) -> Path:
+    return (config_file or config_path()).with_name(STATE_NAME)
+
+
+def with_remembered(settings: Settings, config_file: Path | None = None) -> Settings:
+    """`settings` (from config.toml) with the remembered values that still apply."""
+    values, config_said = _read_state(state_path(config_file))
+    kept = {
+        name: value
+        for name, value in values.items()
+        if name in config_said and config_said[name] == getattr(settings, name)
+    }
+    return replace(settings, **kept) if kept else settings
+
+
+def remember(config_file: Path | None = None, **changes: Any) -> Path:
+    """Keep `changes` (fields of REMEMBERED) in state.toml; config.toml is not touched."""
+    bad = set(changes) - set(REMEMBERED)
+    if bad:
+        raise ValueError(f"not remembered settings: {sorted(bad)}")
+    config_file = config_file or config_path()
+    path = state_path(config_file)
+    values, config_said = _read_state(path)
+    try:
+        from_config = load_settings(config_file, remembered=False)
+    except ConfigError:
+        from_config = Settings()  # the app runs on the defaults then
+    for name, value in changes.items():
+        values[name] = value
+        config_said[name] = getattr(from_config, name)
+    text = tomli_w.dumps({"remembered": values, "config_said": config_said})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{STATE_NAME}.{os.getpid()}.tmp")
+    temp.write_text(_STATE_HEADER + text, encoding="utf-8")
+    temp.replace(path)
+    return path
+
+
+def _read_state(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The remembered values and what config.toml said for each. The file is ours and
+    disposable: anything wrong with it (or in it) is ignored, never an error."""
+    try:
+        if not path.exists():
+            return {}, {}
+        data = tomllib.loads(_read_config_text(path))
+    except (ConfigError, OSError, tomllib.TOMLDecodeError, RecursionError):
+        return {}, {}
+    tables = [data.get("remembered"), data.get("config_said")]
+    values, config_said = (t if isinstance(t, dict) else {} for t in tables)
+
+    def fits(name: str, value: Any) -> bool:
+        return name in REMEMBERED and type(value) is REMEMBERED[name]
+
+    return (
+        {name: value for name, value in values.items() if fits(name, value)},
+        {name: value for name, value in config_said.items() if fits(name, value)},
+    )
 
 
 def settings_to_toml(settings: Settings) -> dict[str, Any]:
@@ -301,6 +376,6 @@ def update_settings(path: Path | None = None, **changes: Any) -> Settings:
     bad = set(changes) - known
     if bad:
         raise ValueError(f"unknown settings: {sorted(bad)}")
-    settings = replace(load_settings(path), **changes)
+    settings = replace(load_settings(path, remembered=False), **changes)
     save_settings(settings, path)
     return settings

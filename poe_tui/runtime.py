@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poe_tui.config import ConfigError, Settings, config_path, load_settings
+from poe_tui.config import ConfigError, Settings, config_path, load_settings, with_remembered
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.retry import RetryPolicy
 from poe_tui.secrets import FoundKey, KeySource, find_key
@@ -70,15 +70,16 @@ def load_settings_or_default(*, keep_aside: bool = False) -> tuple[Settings, str
         return load_settings(path), None
     except ConfigError as exc:
         problem = str(exc)
+    defaults = with_remembered(Settings(), path)
     if not keep_aside:
-        return Settings(), problem
+        return defaults, problem
     from poe_tui.store.opening import quarantine
 
     try:
         kept = quarantine(path, "corrupt")
     except OSError as exc:
-        return Settings(), f"{problem} It could not be moved aside ({exc.strerror})."
-    return Settings(), f"{problem} It was kept as {kept} (nothing was deleted)."
+        return defaults, f"{problem} It could not be moved aside ({exc.strerror})."
+    return defaults, f"{problem} It was kept as {kept} (nothing was deleted)."
 
 
 def resolve_base_url(flag: str | None, settings: Settings) -> str:

@@ -22,7 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
-from poe_tui.config import ConfigError, Settings, update_settings
+from poe_tui.config import Settings, remember
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.retry import RetryPolicy
@@ -466,16 +466,17 @@ class PoeApp(App[None]):
     # --- settings, theme, keys ----------------------------------------------------------
 
     def save_settings(self, **changes: Any) -> None:
-        """Apply changes now and write them to the config file (when there is one)."""
+        """Apply changes now and remember them in state.toml beside the config file
+        (when there is one); the user's config.toml is never rewritten."""
         self.settings = replace(self.settings, **changes)
         if self.demo:
-            # Demo bots do not exist on the real Poe; keep them out of the config.
+            # Demo bots do not exist on the real Poe; keep them out of what is remembered.
             changes.pop("default_bot", None)
         if self.config_path is None or not changes:
             return
         try:
-            update_settings(self.config_path, **changes)
-        except (ConfigError, OSError) as error:
+            remember(self.config_path, **changes)
+        except OSError as error:
             self.notify(f"Could not save settings: {error}", severity="warning", markup=False)
 
     def _apply_theme(self) -> None:
