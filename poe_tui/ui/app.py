@@ -330,6 +330,7 @@ class PoeApp(App[None]):
         itself (~45 ms to import) is loaded here too, for the same reason."""
         if self._client is None:
             from poe_tui.core.client import PoeClient, Timeouts
+            from poe_tui.runtime import request_limiter_for
 
             if not self.is_running:
                 raise RuntimeError("The client exists only while the app runs.")
@@ -339,7 +340,11 @@ class PoeApp(App[None]):
                 demo=self.demo, retries=settings.retries, max_wait=settings.retry_max_wait
             )
             self._client = PoeClient(
-                self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
+                self.api_key,
+                base_url=self.base_url,
+                timeouts=timeouts,
+                retry=retry,
+                limiter=None if self.demo else request_limiter_for(self.api_key, self.base_url),
             )
         return self._client
 
