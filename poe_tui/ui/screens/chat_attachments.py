@@ -157,6 +157,8 @@ class AttachmentsMixin:
         if not await self.attachment_panel.add(PendingFile(file, warning)):
             self.notify(f"{printable_name(file.name)} is already attached.", markup=False)
             return False
+        if file.link_notice:
+            self.notify(file.link_notice, title="A link", markup=False)
         if warning:
             title = "Bot may not read this file"
             self.notify(warning, title=title, severity="warning", markup=False)
