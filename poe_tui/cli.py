@@ -16,6 +16,10 @@ from poe_tui.commands.output import CommandError
 
 PROG = "poe-tui"
 LATEST = "latest"  # `--resume` without an id
+# The reader of stdout went away (`ask | head`): the status a shell reports for a
+# process killed by SIGPIPE (128 + 13), as `yes | head` gives, so `set -o pipefail`
+# sees the same as with other tools, without a traceback.
+BROKEN_PIPE_STATUS = 141
 
 
 def _connection_options() -> argparse.ArgumentParser:
@@ -109,16 +113,25 @@ def build_parser() -> argparse.ArgumentParser:
     usage.add_argument("--json", action="store_true", help="machine-readable JSON")
     _usage_summary_options(usage)
 
-    history = commands.add_parser("history", help="list or search saved conversations")
+    history = commands.add_parser(
+        "history", parents=[common], help="list or search saved conversations"
+    )
     history.add_argument("--search", metavar="TEXT", help="full-text search of every message")
     history.add_argument("--all", action="store_true", help="include archived conversations")
 
-    export = commands.add_parser("export", help="export a conversation as Markdown or JSON")
+    export = commands.add_parser(
+        "export", parents=[common], help="export a conversation as Markdown or JSON"
+    )
     export.add_argument("id", help="conversation id (a unique prefix is enough)")
     export.add_argument("--format", choices=["md", "json"], default="md")
-    export.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write to a new FILE (- for stdout, the default)"
+    )
+    export.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
-    import_cmd = commands.add_parser("import", help="import a conversation from our JSON")
+    import_cmd = commands.add_parser(
+        "import", parents=[common], help="import a conversation from our JSON"
+    )
     import_cmd.add_argument("file", help="a file made by `poe-tui export --format json`")
 
     key = commands.add_parser("key", parents=[common], help="store, delete or check the key")
@@ -230,14 +243,42 @@ def _with_client(
         settings=settings,
         need_key=need_key,
     ) as conn:
-        if conn.found_key.problem and conn.key is None and need_key:
-            print(f"{PROG}: note: {conn.found_key.problem}", file=sys.stderr)
+        found = conn.found_key
+        if found.problem and conn.key is None and need_key:
+            print(f"{PROG}: note: {found.problem}", file=sys.stderr)
+        elif found.notice:
+            print(f"{PROG}: note: {found.notice}", file=sys.stderr)
 
         async def run() -> None:
             async with conn.client() as client:
-                await action((client, conn))
+                reader_gone = False
+                try:
+                    await action((client, conn))
+                except BrokenPipeError:
+                    reader_gone = True
+                if reader_gone:  # outside the handler, so the traceback's frames are gone
+                    await _close_abandoned_streams()
+                    raise BrokenPipeError
 
         asyncio.run(run())
+
+
+async def _close_abandoned_streams() -> None:
+    """Let the streams a failed write left behind close before the loop shuts down.
+
+    Otherwise asyncio closes a stream and the retrier wrapping it at once, and the two
+    race ("aclose(): asynchronous generator is already running"). Collected here, the
+    outer generator is finalized alone and closes the inner one itself, while the client
+    they read from is still open.
+    """
+    import gc
+
+    gc.collect()
+    for _ in range(2):  # the finalizer hook creates its task one loop turn later
+        await asyncio.sleep(0)
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        await asyncio.wait(others, timeout=5)
 
 
 def cmd_ask(args: argparse.Namespace) -> None:
@@ -375,23 +416,38 @@ def cmd_key(args: argparse.Namespace) -> None:
     print("Stored the key in the OS keyring.")
 
 
-def cmd_history(args: argparse.Namespace) -> None:
-    from poe_tui.commands.history import history_table, open_for_command
+def _history_store(args: argparse.Namespace) -> Any:
+    """The real history, or with `--demo` an empty one in memory: demo runs never read
+    or write the real data dir, as in the app."""
+    from poe_tui.commands.history import open_for_command
+    from poe_tui.store import SqliteStore
 
-    with open_for_command() as store:
+    if getattr(args, "demo", False):
+        return SqliteStore.in_memory()
+    return open_for_command()
+
+
+def cmd_history(args: argparse.Namespace) -> None:
+    from poe_tui.commands.history import history_table
+
+    with _history_store(args) as store:
         print(history_table(store, args.search, include_archived=args.all))
 
 
 def cmd_export(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from poe_tui.commands.history import export_conversation, open_for_command
+    from poe_tui.commands.history import export_conversation
     from poe_tui.commands.output import safe
+    from poe_tui.store.export_file import ExportTargetError, write_export
 
-    with open_for_command() as store:
+    with _history_store(args) as store:
         text = export_conversation(store, args.id, args.format)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    if args.output and args.output != "-":
+        try:
+            write_export(Path(args.output).expanduser(), text, force=args.force)
+        except ExportTargetError as error:
+            raise CommandError(str(error)) from None
         print(f"Wrote {args.output}.")
     else:
         sys.stdout.write(safe(text))
@@ -400,10 +456,12 @@ def cmd_export(args: argparse.Namespace) -> None:
 def cmd_import(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from poe_tui.commands.history import import_conversation, open_for_command
+    from poe_tui.commands.history import import_conversation
 
-    with open_for_command() as store:
+    with _history_store(args) as store:
         print(import_conversation(store, Path(args.file)))
+    if getattr(args, "demo", False):
+        print("Demo mode: checked only, nothing was kept.")
 
 
 def cmd_app(args: argparse.Namespace) -> None:
@@ -443,7 +501,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         _silence_broken_pipe()
-        return 0
+        return BROKEN_PIPE_STATUS
     except Exception as exc:
         return _report_unexpected(exc)
     return 0

@@ -6,7 +6,9 @@ is expected, so a person can fix it without reading code. The key is never store
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -103,6 +105,30 @@ _LAYOUT: dict[str, dict[str, tuple[str, type | tuple[type, ...], str]]] = {
 }
 
 
+# Numbers that parse but make no sense (inf, nan, negative, absurdly large) are refused
+# like a wrong type: field -> (lowest, whether the lowest itself is allowed, highest).
+_RANGES: dict[str, tuple[float, bool, float]] = {
+    "connect_timeout": (0, False, 3_600),
+    "read_timeout": (0, False, 86_400),
+    "retries": (0, True, 100),
+    "retry_max_wait": (0, True, 86_400),
+    "max_attachment_mb": (0, False, 1_000_000),
+    "guard_request_usd": (0, True, 1_000_000),
+    "guard_low_balance_points": (0, True, 10**15),
+}
+
+
+def _check_range(path: Path, dotted: str, field_name: str, value: Any, description: str) -> None:
+    lowest, lowest_allowed, highest = _RANGES[field_name]
+    above = value >= lowest if lowest_allowed else value > lowest
+    finite = isinstance(value, int) or math.isfinite(value)  # a huge int has no float
+    if not (finite and above and value <= highest):
+        bound = f"from {lowest:g}" if lowest_allowed else f"above {lowest:g}"
+        raise ConfigError(
+            f"{path}: '{dotted}' should be {description}, {bound} to {highest:,}, not {value!r}."
+        )
+
+
 def _check(path: Path, dotted: str, value: Any, expected: Any, description: str) -> None:
     ok = isinstance(value, expected) and not (
         isinstance(value, bool) and expected in ((int, float), int)
@@ -111,16 +137,36 @@ def _check(path: Path, dotted: str, value: Any, expected: Any, description: str)
         raise ConfigError(f"{path}: '{dotted}' should be {description}, not {value!r}.")
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # a settings file; far more is not one
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    text = _read_config_text(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8).") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise ConfigError(f"{path}: nested too deeply to be a settings file.") from None
+
+
+def _read_config_text(path: Path) -> str:
+    """The file's text; a FIFO or a device in its place is refused instead of blocking
+    (non-blocking open, checked with fstat before reading)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"{path}: not a regular file.")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KB.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (TOML must be UTF-8).") from None
 
 
 def _parse_keybindings(path: Path, table: Any) -> dict[str, str]:
@@ -169,6 +215,7 @@ def _parse_guards(path: Path, table: Any) -> dict[str, Any]:
             number_ok = False
         if not number_ok or value < 0:
             raise ConfigError(f"{path}: 'guards.{key}' should be {description}, not {value!r}.")
+        _check_range(path, f"guards.{key}", field_name, value, description)
         values[field_name] = kind(value)
     return values
 
@@ -198,14 +245,9 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
                 raise ConfigError(f"{path}: unknown setting '{table_name}.{key}' (known: {known}).")
             field_name, expected, description = keys[key]
             _check(path, f"{table_name}.{key}", value, expected, description)
+            if field_name in _RANGES:
+                _check_range(path, f"{table_name}.{key}", field_name, value, description)
             values[field_name] = value
-    for key in ("retries", "retry_max_wait"):
-        if values.get(key, 0) < 0:
-            raise ConfigError(f"{path}: 'api.{key}' should not be negative.")
-    if values.get("max_attachment_mb", 1) <= 0:
-        raise ConfigError(
-            f"{path}: 'chat.max_attachment_mb' should be a size in megabytes above 0."
-        )
     if "keybindings" in data:
         values["keybindings"] = _parse_keybindings(path, data["keybindings"])
     if "guards" in data:
@@ -216,15 +258,90 @@ def parse_settings(path: Path, data: dict[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Settings from the config file, or the defaults when there is none."""
+def load_settings(path: Path | None = None, *, remembered: bool = True) -> Settings:
+    """Settings from the config file, or the defaults when there is none; with
+    `remembered`, what the app remembers (state.toml beside it) applied on top."""
     path = path or config_path()
     try:
-        if not path.exists():
-            return Settings()
+        exists = path.exists()
     except OSError as exc:  # e.g. a config folder we may not look into
         raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
-    return parse_settings(path, _read_toml(path))
+    settings = parse_settings(path, _read_toml(path)) if exists else Settings()
+    return with_remembered(settings, path) if remembered else settings
+
+
+# --- what the app remembers: state.toml, never config.toml -------------------------------
+#
+# The theme, the sidebar and the last bot change as the app is used. They are kept in
+# state.toml beside config.toml, which poe-tui never writes: rewriting it dropped the
+# user's comments and layout. Each remembered value is stored with what config.toml
+# said when it was remembered, so a later edit of config.toml still wins.
+
+REMEMBERED: dict[str, type] = {"theme": str, "show_sidebar": bool, "default_bot": str}
+STATE_NAME = "state.toml"
+_STATE_HEADER = (
+    "# Written by poe-tui: what the app remembers (theme, sidebar, last bot).\n"
+    "# Put your settings in config.toml; a value you change there wins over this file.\n"
+)
+
+
+def state_path(config_file: Path | None = None) -> Path:
+    return (config_file or config_path()).with_name(STATE_NAME)
+
+
+def with_remembered(settings: Settings, config_file: Path | None = None) -> Settings:
+    """`settings` (from config.toml) with the remembered values that still apply."""
+    values, config_said = _read_state(state_path(config_file))
+    kept = {
+        name: value
+        for name, value in values.items()
+        if name in config_said and config_said[name] == getattr(settings, name)
+    }
+    return replace(settings, **kept) if kept else settings
+
+
+def remember(config_file: Path | None = None, **changes: Any) -> Path:
+    """Keep `changes` (fields of REMEMBERED) in state.toml; config.toml is not touched."""
+    bad = set(changes) - set(REMEMBERED)
+    if bad:
+        raise ValueError(f"not remembered settings: {sorted(bad)}")
+    config_file = config_file or config_path()
+    path = state_path(config_file)
+    values, config_said = _read_state(path)
+    try:
+        from_config = load_settings(config_file, remembered=False)
+    except ConfigError:
+        from_config = Settings()  # the app runs on the defaults then
+    for name, value in changes.items():
+        values[name] = value
+        config_said[name] = getattr(from_config, name)
+    text = tomli_w.dumps({"remembered": values, "config_said": config_said})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{STATE_NAME}.{os.getpid()}.tmp")
+    temp.write_text(_STATE_HEADER + text, encoding="utf-8")
+    temp.replace(path)
+    return path
+
+
+def _read_state(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The remembered values and what config.toml said for each. The file is ours and
+    disposable: anything wrong with it (or in it) is ignored, never an error."""
+    try:
+        if not path.exists():
+            return {}, {}
+        data = tomllib.loads(_read_config_text(path))
+    except (ConfigError, OSError, tomllib.TOMLDecodeError, RecursionError):
+        return {}, {}
+    tables = [data.get("remembered"), data.get("config_said")]
+    values, config_said = (t if isinstance(t, dict) else {} for t in tables)
+
+    def fits(name: str, value: Any) -> bool:
+        return name in REMEMBERED and type(value) is REMEMBERED[name]
+
+    return (
+        {name: value for name, value in values.items() if fits(name, value)},
+        {name: value for name, value in config_said.items() if fits(name, value)},
+    )
 
 
 def settings_to_toml(settings: Settings) -> dict[str, Any]:
@@ -259,6 +376,6 @@ def update_settings(path: Path | None = None, **changes: Any) -> Settings:
     bad = set(changes) - known
     if bad:
         raise ValueError(f"unknown settings: {sorted(bad)}")
-    settings = replace(load_settings(path), **changes)
+    settings = replace(load_settings(path, remembered=False), **changes)
     save_settings(settings, path)
     return settings

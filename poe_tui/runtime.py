@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import stat
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from poe_tui.config import ConfigError, Settings, config_path, load_settings
+from poe_tui.config import ConfigError, Settings, config_path, load_settings, with_remembered
 from poe_tui.core.apikey import ApiKey
-from poe_tui.core.retry import RetryPolicy
+from poe_tui.core.retry import RequestLimiter, RetryPolicy, SharedRequestLimiter
 from poe_tui.secrets import FoundKey, KeySource, find_key
 
 if TYPE_CHECKING:
@@ -55,7 +58,47 @@ class Connection:
         retry = RetryPolicy.for_app(
             demo=self.demo, retries=self.settings.retries, max_wait=self.settings.retry_max_wait
         )
-        return PoeClient(self.key, base_url=self.base_url, timeouts=timeouts, retry=retry)
+        limiter = None if self.demo else request_limiter_for(self.key, self.base_url)
+        return PoeClient(
+            self.key, base_url=self.base_url, timeouts=timeouts, retry=retry, limiter=limiter
+        )
+
+
+def request_limiter_for(key: ApiKey | None, base_url: str) -> RequestLimiter | None:
+    """The limiter every process using `key` on `base_url` shares (Poe counts requests
+    per key), in a file of the runtime dir named by a hash of both, never the key
+    itself; None (each client on its own) without a key or a private folder."""
+    if key is None:
+        return None
+    folder = runtime_dir()
+    if folder is None:
+        return None
+    both = f"{base_url.rstrip('/')}\n{key.reveal()}".encode()
+    digest = hashlib.sha256(both).hexdigest()[:32]
+    return SharedRequestLimiter(folder / f"requests-{digest}")
+
+
+def runtime_dir() -> Path | None:
+    """A folder only we can use for files that matter while poe-tui runs:
+    $POE_TUI_RUNTIME_DIR, else $XDG_RUNTIME_DIR/poe-tui, else one in the temp dir."""
+    if not hasattr(os, "getuid"):  # Windows: no flock either (see SharedRequestLimiter)
+        return None
+    override = os.environ.get("POE_TUI_RUNTIME_DIR")
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if override:
+        folder = Path(override)
+    elif base:
+        folder = Path(base) / "poe-tui"
+    else:
+        folder = Path(tempfile.gettempdir()) / f"poe-tui-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    # In a shared temp dir someone else could have made it first: use only our own.
+    private = stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return folder if private and not stat.S_IMODE(info.st_mode) & 0o077 else None
 
 
 def load_settings_or_default(*, keep_aside: bool = False) -> tuple[Settings, str | None]:
@@ -70,15 +113,16 @@ def load_settings_or_default(*, keep_aside: bool = False) -> tuple[Settings, str
         return load_settings(path), None
     except ConfigError as exc:
         problem = str(exc)
+    defaults = with_remembered(Settings(), path)
     if not keep_aside:
-        return Settings(), problem
+        return defaults, problem
     from poe_tui.store.opening import quarantine
 
     try:
         kept = quarantine(path, "corrupt")
     except OSError as exc:
-        return Settings(), f"{problem} It could not be moved aside ({exc.strerror})."
-    return Settings(), f"{problem} It was kept as {kept} (nothing was deleted)."
+        return defaults, f"{problem} It could not be moved aside ({exc.strerror})."
+    return defaults, f"{problem} It was kept as {kept} (nothing was deleted)."
 
 
 def resolve_base_url(flag: str | None, settings: Settings) -> str:

@@ -18,6 +18,7 @@ ISOLATED_VARIABLES = (
     "XDG_DATA_HOME",
     "POE_TUI_CONFIG_DIR",
     "POE_TUI_DATA_DIR",
+    "POE_TUI_RUNTIME_DIR",  # the shared request limiter's files
 )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pilot_support import wait_until, workers_done
 
-from poe_tui.config import Settings, config_path, load_settings
+from poe_tui.config import Settings, config_path, load_settings, state_path
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import default_db_path
 from poe_tui.ui.app import PoeApp
@@ -73,11 +73,11 @@ async def test_bad_config_is_kept_aside_explained_and_not_overwritten(
         await wait_until(pilot, lambda: "Config file" in notices(app))
         text = notices(app)
         assert str(path) in text and str(kept) in text and "nothing was deleted" in text
-        # A preference saved now writes a fresh file; the user's old one stays aside.
+        # A preference saved now is remembered in state.toml; the old file stays aside.
         app.theme = "nord"
-        await wait_until(pilot, lambda: path.exists())
+        await wait_until(pilot, lambda: state_path(path).exists())
         await settle(pilot)
-    assert load_settings(path).theme == "nord"
+    assert load_settings(path).theme == "nord" and not path.exists()
     assert kept.read_bytes() == content
 
 

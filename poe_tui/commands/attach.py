@@ -9,6 +9,7 @@ when it is a terminal.
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -36,9 +37,12 @@ async def check_attachments(
     checked = []
     for text in paths:
         try:
-            checked.append(await check_file(expand_path(text), max_bytes=max_bytes))
+            file = await check_file(expand_path(text), max_bytes=max_bytes)
         except PoeError as problem:
             raise CommandError(problem.one_line()) from None
+        if file.link_notice:
+            print(f"poe-tui: note: {file.link_notice}", file=sys.stderr)
+        checked.append(file)
     if not anyway:
         with contextlib.suppress(PoeError):  # no catalogue: no verdict on types
             await client.list_models()

@@ -76,6 +76,8 @@ def key_status_text() -> str:
         lines.append(f"Key found in: {found.source.value}.")
     if found.problem:
         lines.append(found.problem)
+    elif found.notice:
+        lines.append(found.notice)
     elif found.source in (KeySource.ENVIRONMENT, KeySource.DOTENV):
         lines.append(_shadowed_keyring_note())
     return "\n".join(line for line in lines if line)

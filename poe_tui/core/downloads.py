@@ -1,7 +1,8 @@
 """Fetching files bots send (by URL) to a local file, streamed, with a size limit.
 
 Only http(s) URLs are fetched: a reply is untrusted text, and a `file:` or `data:`
-link must not make us read local files. The bytes go to disk through aiofiles.
+link must not make us read local files, and a redirect is followed only on the same
+host. The bytes go to disk through aiofiles.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from poe_tui.core.files import FileTooLarge, format_size
 from poe_tui.core.network import network_error
 
 Progress = Callable[[int, int | None], None]
+MAX_REDIRECTS = 5
 
 
 class DownloadError(PoeError):
@@ -38,14 +40,21 @@ async def download(
     if urlsplit(url).scheme not in ("http", "https"):
         raise DownloadError(f"Only web links can be fetched, not {url[:60]}.")
     try:
-        async with http.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise DownloadError(f"{url} answered HTTP {response.status_code}.")
-            total = _length(response)
-            if total is not None and total > max_bytes:
-                raise _too_large(total, max_bytes)
-            await _write(response, target, max_bytes, total, progress)
-            content_type = response.headers.get("content-type")
+        for _hop in range(MAX_REDIRECTS + 1):
+            async with http.stream("GET", url, follow_redirects=False) as response:
+                if response.is_redirect:
+                    url = _same_host_redirect(url, response)
+                    continue
+                if response.status_code != 200:
+                    raise DownloadError(f"{url} answered HTTP {response.status_code}.")
+                total = _length(response)
+                if total is not None and total > max_bytes:
+                    raise _too_large(total, max_bytes)
+                await _write(response, target, max_bytes, total, progress)
+                content_type = response.headers.get("content-type")
+                break
+        else:
+            raise DownloadError(f"{url} redirects more than {MAX_REDIRECTS} times.")
     except httpx.HTTPError as exc:
         target.unlink(missing_ok=True)
         raise network_error(exc, url) from None
@@ -53,6 +62,23 @@ async def download(
         target.unlink(missing_ok=True)
         raise
     return content_type.split(";")[0].strip() if content_type else None
+
+
+def _same_host_redirect(url: str, response: httpx.Response) -> str:
+    """Where a redirect leads, when that is the same host (http may become https).
+
+    A reply is untrusted: a link that looks like the bot's file host must not take the
+    fetch, and what it saves, to any other host (an internal address, say)."""
+    location = response.headers.get("location", "")
+    target = str(response.url.join(location))
+    here, there = urlsplit(url), urlsplit(target)
+    same_host = (here.hostname or "").lower() == (there.hostname or "").lower()
+    same_place = there.scheme == here.scheme and there.port == here.port
+    upgrade = (here.scheme, there.scheme) == ("http", "https") and there.port in (None, 443)
+    if not (location and same_host and (same_place or upgrade)):
+        shown = there.hostname or location[:60]
+        raise DownloadError(f"{url[:80]} redirects to another host ({shown}); it was not followed.")
+    return target
 
 
 def _length(response: httpx.Response) -> int | None:

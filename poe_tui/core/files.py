@@ -8,6 +8,7 @@ nothing here blocks an event loop on the disk.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import errno
@@ -277,10 +278,21 @@ class LocalFile:
     name: str
     content_type: str
     size: int
+    linked_as: str | None = None  # the name of the link the user gave, when it was one
 
     @property
     def kind(self) -> str:
         return kind_of(self.content_type)
+
+    @property
+    def link_notice(self) -> str | None:
+        """What to tell the user when the path was a link: the file goes as its target."""
+        if self.linked_as is None:
+            return None
+        return (
+            f"{printable_name(self.linked_as)} is a link; it is sent as the file it points "
+            f"to, {printable_name(str(self.path))}."
+        )
 
     @property
     def label(self) -> str:
@@ -332,7 +344,13 @@ def pasted_paths(text: str, cwd: Path | None = None) -> list[Path] | None:
 
 async def check_file(path: Path, *, max_bytes: int = DEFAULT_MAX_MB * MB) -> LocalFile:
     """The file, checked: it exists, is a regular file we can read, is not empty, fits
-    the limit and has a name worth sending. Raises a `FileProblem` saying which."""
+    the limit and has a name worth sending. Raises a `FileProblem` saying which.
+
+    A link is sent under its target's name, never its own: `notes.txt` pointing at a
+    private key must not go out looking like notes (see `LocalFile.link_notice`)."""
+    linked_as = path.name if await aiofiles.os.path.islink(path) else None
+    if linked_as is not None:
+        path = await _link_target(path)
     shown = printable_name(str(path))
     problem = name_problem(path.name)
     if problem is not None:
@@ -358,7 +376,19 @@ async def check_file(path: Path, *, max_bytes: int = DEFAULT_MAX_MB * MB) -> Loc
             f"{path.name} is {format_size(info.st_size)}; the limit is {format_size(max_bytes)}."
         )
     head = await _read_head(path, shown)
-    return LocalFile(path, path.name, content_type_for(path.name, head), info.st_size)
+    content_type = content_type_for(path.name, head)
+    return LocalFile(path, path.name, content_type, info.st_size, linked_as=linked_as)
+
+
+async def _link_target(path: Path) -> Path:
+    shown = printable_name(str(path))
+    try:
+        return await asyncio.to_thread(path.resolve, strict=True)
+    except FileNotFoundError:
+        raise FileMissing(f"{shown} is a link to a file that is not there.") from None
+    except (OSError, RuntimeError) as error:  # a loop of links
+        reason = getattr(error, "strerror", None) or "a loop of links"
+        raise FileUnreadable(f"Cannot follow the link {shown}: {reason}.") from None
 
 
 async def _read_head(path: Path, shown: str) -> bytes:

@@ -8,19 +8,22 @@ that retry is the user's decision. Waits grow exponentially with jitter, honour
 budget gets an immediate failure that says how long to wait.
 
 Poe allows 500 requests a minute per key; `RequestLimiter` keeps one client under that
-by making requests wait for a free slot instead of collecting 429s.
+by making requests wait for a free slot instead of collecting 429s, and
+`SharedRequestLimiter` keeps every process using the key under it together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
 import random
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar
 
 from poe_tui.core.errors import (
@@ -135,10 +138,9 @@ class RetryBudget:
 class RequestLimiter:
     """At most `limit` requests in any `window` seconds, for every request of a client.
 
-    Each request reserves the earliest moment it may start: now, or one window after
-    the request `limit` places before it. Reservations are made in order, so keeping
-    the last `limit` start times is enough. A cancelled wait keeps its slot (erring on
-    the side of fewer requests).
+    A slot is taken when a request is about to be sent (`reserve` returns 0 and records
+    the time then), not when it starts waiting: a wait that overran, or that was
+    cancelled (Esc), never leaves a slot booked for a moment that did not happen.
     """
 
     def __init__(
@@ -152,16 +154,86 @@ class RequestLimiter:
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._starts: deque[float] = deque(maxlen=limit)
+        self._sends: deque[float] = deque(maxlen=limit)
 
     def reserve(self) -> float:
-        """Take the next slot; returns how many seconds to wait before sending."""
+        """0 with the slot taken when a request may be sent now; else the seconds to
+        wait before asking again (nothing is taken)."""
         now = self.clock()
-        start = now
-        if len(self._starts) == self.limit:
-            start = max(now, self._starts[0] + self.window)
-        self._starts.append(start)
-        return start - now
+        wait = wait_for_slot(self._sends, now, self.limit, self.window)
+        if wait <= 0:
+            self._sends.append(now)
+        return wait
+
+
+def wait_for_slot(sends: Sequence[float], now: float, limit: int, window: float) -> float:
+    """Seconds until one of `limit` slots in `window` is free, given the send times."""
+    recent = [t for t in sends if t > now - window]
+    if len(recent) < limit:
+        return 0.0
+    return sorted(recent)[-limit] + window - now
+
+
+class SharedRequestLimiter(RequestLimiter):
+    """The same limit for every process using one key: the recent send times live in
+    a small file (one per key, named by the caller without the key), read and updated
+    under an exclusive lock. Times are wall-clock, the one clock processes share.
+    If the file cannot be used, this process still keeps the limit by itself."""
+
+    def __init__(
+        self,
+        path: Path,
+        limit: int = POE_REQUESTS_PER_MINUTE,
+        window: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__(limit, window, clock)
+        self.path = path
+
+    def reserve(self) -> float:
+        try:
+            return self._reserve_in_file()
+        except (OSError, ImportError):  # no fcntl (Windows), or the file is unusable
+            return super().reserve()
+
+    def _reserve_in_file(self) -> float:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            now = self.clock()
+            sends = [t for t in _read_times(fd) if t > now - self.window]
+            wait = wait_for_slot(sends, now, self.limit, self.window)
+            if wait <= 0:
+                sends.append(now)
+                _write_times(fd, sends[-self.limit :])
+            return wait
+        finally:
+            os.close(fd)  # releases the lock
+
+
+def _read_times(fd: int) -> list[float]:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    times = []
+    for word in b"".join(chunks).split():
+        try:
+            value = float(word)
+        except ValueError:
+            continue  # a torn or foreign line: the times that parse still count
+        if math.isfinite(value):
+            times.append(value)
+    return times
+
+
+def _write_times(fd: int, times: Sequence[float]) -> None:
+    data = "".join(f"{t:.6f}\n" for t in times).encode("ascii")
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, data)
 
 
 def _reaches_user(event: StreamEvent) -> bool:
@@ -234,8 +306,7 @@ class Retrier:
         came before anything reached the user; a `Retrying` event precedes each wait."""
         budget = self.budget()
         while True:
-            wait = self.limiter.reserve()
-            if wait > 0:
+            while (wait := self.limiter.reserve()) > 0:
                 yield Throttled(wait)
                 await self.sleep(wait)
             failed: StreamFailed | None = None
@@ -261,8 +332,8 @@ class Retrier:
             await self.sleep(delay)
 
     async def _throttle(self, on_wait: Callable[[Throttled], None] | None = None) -> None:
-        wait = self.limiter.reserve()
-        if wait > 0:
+        """Wait until the limiter gives a slot; a cancelled wait has taken none."""
+        while (wait := self.limiter.reserve()) > 0:
             if on_wait is not None:
                 on_wait(Throttled(wait))
             await self.sleep(wait)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -82,6 +84,8 @@ LIMIT :limit
 
 
 def connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+    if path != MEMORY:
+        _make_private(path)
     conn = sqlite3.connect(
         str(path), isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
     )
@@ -97,6 +101,19 @@ def connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _make_private(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (it would use 0644), or narrow
+    one an older version left readable by others. SQLite gives the -wal and -shm files
+    it creates the database's mode; existing ones are narrowed too."""
+    with contextlib.suppress(OSError):  # exists already, or SQLite will say what is wrong
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm"))):
+        with contextlib.suppress(OSError):  # absent, or not ours: SQLite reports what matters
+            mode = stat.S_IMODE(file.stat().st_mode)
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
 
 
 def _use_wal(conn: sqlite3.Connection, busy_timeout_ms: int) -> None:

@@ -22,7 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
-from poe_tui.config import ConfigError, Settings, update_settings
+from poe_tui.config import Settings, remember
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.models import ModelInfo
 from poe_tui.core.retry import RetryPolicy
@@ -324,6 +324,7 @@ class PoeApp(App[None]):
         itself (~45 ms to import) is loaded here too, for the same reason."""
         if self._client is None:
             from poe_tui.core.client import PoeClient, Timeouts
+            from poe_tui.runtime import request_limiter_for
 
             if not self.is_running:
                 raise RuntimeError("The client exists only while the app runs.")
@@ -333,7 +334,11 @@ class PoeApp(App[None]):
                 demo=self.demo, retries=settings.retries, max_wait=settings.retry_max_wait
             )
             self._client = PoeClient(
-                self.api_key, base_url=self.base_url, timeouts=timeouts, retry=retry
+                self.api_key,
+                base_url=self.base_url,
+                timeouts=timeouts,
+                retry=retry,
+                limiter=None if self.demo else request_limiter_for(self.api_key, self.base_url),
             )
         return self._client
 
@@ -460,16 +465,17 @@ class PoeApp(App[None]):
     # --- settings, theme, keys ----------------------------------------------------------
 
     def save_settings(self, **changes: Any) -> None:
-        """Apply changes now and write them to the config file (when there is one)."""
+        """Apply changes now and remember them in state.toml beside the config file
+        (when there is one); the user's config.toml is never rewritten."""
         self.settings = replace(self.settings, **changes)
         if self.demo:
-            # Demo bots do not exist on the real Poe; keep them out of the config.
+            # Demo bots do not exist on the real Poe; keep them out of what is remembered.
             changes.pop("default_bot", None)
         if self.config_path is None or not changes:
             return
         try:
-            update_settings(self.config_path, **changes)
-        except (ConfigError, OSError) as error:
+            remember(self.config_path, **changes)
+        except OSError as error:
             self.notify(f"Could not save settings: {error}", severity="warning", markup=False)
 
     def _apply_theme(self) -> None:

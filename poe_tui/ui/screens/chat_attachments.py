@@ -50,6 +50,7 @@ from poe_tui.core.files import (
 from poe_tui.store.errors import StoreError
 from poe_tui.ui.file_keeper import FileKeeper, keeper_for
 from poe_tui.ui.messages import MessageChanged, Part
+from poe_tui.ui.opener import new_viewer_copies_folder
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel, PendingFile
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
@@ -155,6 +156,8 @@ class AttachmentsMixin:
         if not await self.attachment_panel.add(PendingFile(file, warning)):
             self.notify(f"{printable_name(file.name)} is already attached.", markup=False)
             return False
+        if file.link_notice:
+            self.notify(file.link_notice, title="A link", markup=False)
         if warning:
             title = "Bot may not read this file"
             self.notify(warning, title=title, severity="warning", markup=False)
@@ -350,7 +353,7 @@ class AttachmentsMixin:
         try:
             if file.path is not None and file.path.is_file():
                 if self._open_dir is None:
-                    self._open_dir = Path(tempfile.mkdtemp(prefix="poe-tui-open-"))
+                    self._open_dir = new_viewer_copies_folder()  # removed at exit
                 target = str(await save_into(self._open_dir, file.name, read_chunks(file.path)))
             elif file.url and file.url.startswith(("http://", "https://")):
                 target = file.url
