@@ -34,7 +34,7 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME, config and data dirs in a temp dir; no key or base URL from the environment."""
     for name in ISOLATED_VARIABLES:
         folder = tmp_path / name.lower()
-        folder.mkdir()
+        folder.mkdir(mode=0o700)
         monkeypatch.setenv(name, str(folder))
     monkeypatch.delenv("POE_API_KEY", raising=False)
     monkeypatch.delenv("POE_API_BASE", raising=False)
