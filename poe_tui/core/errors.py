@@ -219,6 +219,9 @@ def format_seconds(seconds: float | None) -> str:
     return f"{whole} s" if whole < 120 else f"{round(whole / 60)} min"
 
 
+MAX_RETRY_AFTER_SECONDS = 366 * 24 * 3600.0
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Retry-After in seconds from now: a number of seconds or an HTTP date."""
     if not value:
@@ -227,7 +230,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = float(value.strip())
     except ValueError:
         return _seconds_until(value, time.time() if now is None else now)
-    return seconds if seconds >= 0 else None
+    # "inf" and "nan" parse as floats: a server's nonsense is no wait we can honour.
+    return seconds if 0 <= seconds < MAX_RETRY_AFTER_SECONDS else None
 
 
 def _seconds_until(http_date: str, now: float) -> float | None:
