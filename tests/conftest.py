@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-# Shared fixtures that live in modules of their own.
-from bots_gate import gate  # noqa: F401
-
 from poe_tui.fakepoe import FakePoeServer
+
+# Shared fixtures that live in modules of their own.
+from tests.support.bots_gate import gate  # noqa: F401
 
 ISOLATED_VARIABLES = (
     "HOME",

@@ -1,0 +1,131 @@
+"""Automatic retries in the app, through Pilot against the local Poe server: the reply
+counts down "Retrying in N s", Esc cancels the wait, and a retry that works leaves no
+trace but the answer."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from poe_tui.config import Settings
+from poe_tui.core.apikey import ApiKey
+from poe_tui.core.client import PoeClient
+from poe_tui.core.conversation import MessageStatus
+from poe_tui.core.errors import ServerError
+from poe_tui.core.events import Retrying, Throttled
+from poe_tui.core.retry import Jitter, RetryPolicy
+from poe_tui.fakepoe import FakePoeServer
+from poe_tui.ui.app import PoeApp
+from poe_tui.ui.screens.chat import ChatScreen
+from poe_tui.ui.widgets.prompt_input import PromptInput
+from poe_tui.ui.widgets.retry_notice import RetryNotice
+from tests.support.pilot import wait_until, workers_done
+
+SIZE = (120, 35)
+
+
+@pytest.fixture
+def app(fake_poe: FakePoeServer, isolated_home: Path) -> PoeApp:
+    settings = Settings(default_bot="echo")
+    return PoeApp(
+        base_url=fake_poe.base_url,
+        api_key=ApiKey("test-key"),
+        settings=settings,
+        config_path=isolated_home / "config.toml",
+    )
+
+
+def fault(status: int, times: int, retry_after: str | None = None) -> tuple[str, dict[str, str]]:
+    fault_id = uuid.uuid4().hex
+    headers = {
+        "x-fakepoe-fail": str(status),
+        "x-fakepoe-fail-times": str(times),
+        "x-fakepoe-fail-id": fault_id,
+    }
+    if retry_after is not None:
+        headers["x-fakepoe-retry-after"] = retry_after
+    return fault_id, headers
+
+
+async def use_client(app: PoeApp, headers: dict[str, str], policy: RetryPolicy) -> None:
+    """The app's client, but sending the fault headers (a real client, real sockets).
+
+    Swapped once the start-up fetches (models, balance) are done, so the faults meet
+    only the requests the test makes."""
+    await workers_done(app)
+    old = app.client
+    http = httpx.AsyncClient(headers=headers, timeout=10)
+    app._client = PoeClient(old.api_key, base_url=old.base_url, http=http, retry=policy)
+    await old.aclose()
+
+
+async def send(pilot: Pilot[Any], text: str) -> ChatScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    screen.set_transport("openai")
+    screen.query_one(PromptInput).load_text(text)
+    screen.query_one(PromptInput).focus()
+    await pilot.press("enter")
+    return screen
+
+
+def chat_attempts(server: FakePoeServer, fault_id: str) -> int:
+    """Chat requests carrying the fault (the app also asks for the balance and history)."""
+    sent = server.state.requests_to("/v1/chat/completions")
+    return sum(r.headers.get("x-fakepoe-fail-id") == fault_id for r in sent)
+
+
+def notices(screen: ChatScreen) -> list[str]:
+    return [str(n.render()) for n in screen.query(RetryNotice)]
+
+
+async def test_the_wait_is_shown_and_esc_cancels_it(app: PoeApp, fake_poe: FakePoeServer) -> None:
+    fault_id, headers = fault(503, 5, retry_after="30")
+    async with app.run_test(size=SIZE) as pilot:
+        await use_client(app, headers, RetryPolicy())  # the app's own policy
+        screen = await send(pilot, "please answer")
+        await wait_until(pilot, lambda: bool(notices(screen)))
+        assert notices(screen) == [
+            "Retrying in 30 s (attempt 2 of 4): Server error (HTTP 503) · Esc cancels"
+        ]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: screen.job is None)
+        reply = screen.conversation.messages[-1]
+        assert reply.status is MessageStatus.STOPPED and notices(screen) == []
+        assert screen.query_one(PromptInput).text == "please answer"  # the draft is back
+        await pilot.pause(0.3)
+        assert chat_attempts(fake_poe, fault_id) == 1  # nothing more went out
+
+
+async def test_a_retry_that_works_leaves_just_the_answer(
+    app: PoeApp, fake_poe: FakePoeServer
+) -> None:
+    fault_id, headers = fault(502, 1)
+    quick = RetryPolicy(base_delay=0.3, jitter=Jitter.NONE)
+    async with app.run_test(size=SIZE) as pilot:
+        await use_client(app, headers, quick)
+        screen = await send(pilot, "hello there")
+        await wait_until(pilot, lambda: screen.job is None)
+        reply = screen.conversation.messages[-1]
+        assert reply.status is MessageStatus.COMPLETE
+        assert reply.text.startswith("You said: hello there")
+        assert reply.text.count("You said") == 1 and notices(screen) == []
+        assert chat_attempts(fake_poe, fault_id) == 2
+
+
+def test_the_notice_counts_down_each_second() -> None:
+    now = [100.0]
+    error = ServerError("down", status=503)
+    notice = RetryNotice(Retrying(2, 4, 3.0, error), clock=lambda: now[0])
+    seen = []
+    for _ in range(3):
+        seen.append(notice.text().split(" (")[0])
+        now[0] += 1.0
+    assert seen == ["Retrying in 3 s", "Retrying in 2 s", "Retrying in 1 s"]
+    limited = RetryNotice(Throttled(12.0), clock=lambda: now[0])
+    assert limited.text() == "Waiting 12 s: over 500 requests a minute · Esc cancels"
