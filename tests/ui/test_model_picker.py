@@ -233,11 +233,10 @@ async def test_works_with_the_real_360_model_list() -> None:
 
 
 async def test_the_current_model_is_in_view_at_80_by_24(fake_poe) -> None:
-    from pilot_support import workers_done
-
     from poe_tui.config import Settings
     from poe_tui.core.apikey import ApiKey
     from poe_tui.ui.app import PoeApp
+    from tests.support.pilot import workers_done
 
     app = PoeApp(
         base_url=fake_poe.base_url,
