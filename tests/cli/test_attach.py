@@ -11,10 +11,11 @@ import pytest
 
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
+from tests.support.paths import DEMO_IMAGE
 
 KEY = "cli-attach-key-0123456789"
 UPLOADS = "/poe_api/file_upload_3RD_PARTY_POST"
-PNG = (Path(__file__).resolve().parents[2] / "assets" / "demo-image.png").read_bytes()
+PNG = DEMO_IMAGE.read_bytes()
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:

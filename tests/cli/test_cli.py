@@ -5,29 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from poe_tui.fakepoe import FakePoeServer
-
-KEY = "cli-test-key-0123456789"
-
-
-def run(
-    args: list[str], env: dict[str, str], stdin: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "poe_tui", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-    )
+from tests.support.cli import KEY, assert_one_line_error, run
 
 
 @pytest.fixture
@@ -38,16 +21,6 @@ def env(isolated_home: Path, fake_poe: FakePoeServer) -> dict[str, str]:
     # No Secret Service here: keyring must say so instead of hanging on D-Bus.
     environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     return environ
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("poe-tui: ")
-    for word in words:
-        assert word.lower() in lines[0].lower(), lines[0]
 
 
 def test_ask_streams_reply(env: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ from poe_tui.core.models import parse_models
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.catalogue import catalogue_json
 from poe_tui.fakepoe.state import HistoryEntry
-from tests.cli.test_cli import KEY, assert_one_line_error, run
+from tests.support.cli import KEY, assert_one_line_error, run
 
 US = 1_000_000
 

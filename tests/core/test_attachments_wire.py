@@ -25,8 +25,9 @@ from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transport import Transport
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
+from tests.support.paths import DEMO_IMAGE
 
-PNG = (Path(__file__).resolve().parents[2] / "assets" / "demo-image.png").read_bytes()
+PNG = DEMO_IMAGE.read_bytes()
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 TEXT = "Groceries:\n- milk\n- bread\n- café au lait\n"
 OPENAI_MESSAGE = TypeAdapter(ChatCompletionMessageParam)

@@ -12,7 +12,6 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +25,7 @@ from poe_tui.core.messages import ChatMessage
 from poe_tui.core.transport import Transport
 from poe_tui.fakepoe import FakePoeServer, failures, stream_faults
 from poe_tui.fakepoe.bots import split_chunks
+from tests.support.paths import SCRIPTS
 
 BOT = "echo"
 PROMPT = "fault matrix"
@@ -170,7 +170,7 @@ def test_armed_faults_are_used_up_in_order(fake_poe: FakePoeServer) -> None:
 
 
 def test_the_fault_matrix_script_prints_every_cell() -> None:
-    script = Path(__file__).resolve().parents[2] / "scripts" / "fault_matrix.py"
+    script = SCRIPTS / "fault_matrix.py"
     done = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
     )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_tmux import Tmux, choose_bot, isolated_env, require_tmux, wait_exit, wait_for
 from tests.support.launch_with_hooks import HOSTILE_TEXT
+from tests.support.paths import LAUNCHER
+from tests.support.tmux import Tmux, choose_bot, isolated_env, require_tmux, wait_exit, wait_for
 
-LAUNCHER = Path(__file__).resolve().parents[1] / "support" / "launch_with_hooks.py"
 HOSTILE_ENV = {"POE_TUI_TEST_HOSTILE": "1"}
 CLEANED = "clipboard title bell clearscreen red link abcXYZ overwrite"
 

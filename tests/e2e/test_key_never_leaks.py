@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 
 from poe_tui.fakepoe import FakePoeServer
-from tests.e2e.test_tmux import Tmux, require_tmux, sidebar_balance, wait_exit, wait_for
 from tests.support.launch_with_hooks import CRASH_MESSAGE
+from tests.support.paths import LAUNCHER
+from tests.support.tmux import Tmux, require_tmux, sidebar_balance, wait_exit, wait_for
 
 SECRET = "sk-poe-LEAKTEST-7f3a9c21e5b84d06"
 # Pieces of the key, so a key wrapped over two lines of a report is still caught.
 FRAGMENTS = (SECRET, SECRET[:14], SECRET[-14:])
-LAUNCHER = Path(__file__).resolve().parents[1] / "support" / "launch_with_hooks.py"
 
 
 def leaks(text: str | bytes) -> list[str]:
@@ -133,7 +133,7 @@ def test_ask_with_a_key_prints_and_stores_no_key(
 ) -> None:
     import subprocess
 
-    from tests.e2e.test_tmux import isolated_env
+    from tests.support.tmux import isolated_env
 
     env = isolated_env(tmp_path) | {"POE_API_KEY": SECRET, "POE_API_BASE": keyed_server.base_url}
     for command in (["ask", "-b", "echo", "hello"], ["key", "status"], ["balance"], ["doctor"]):

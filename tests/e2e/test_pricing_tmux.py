@@ -7,10 +7,9 @@ import sys
 import pytest
 
 from poe_tui.fakepoe.catalogue import all_models
-from tests.e2e.test_tmux import Tmux, sidebar_balance, tmux, wait_exit, wait_for
+from tests.support.tmux import Tmux, sidebar_balance, wait_exit, wait_for
 
 pytestmark = pytest.mark.tmux
-__all__ = ["tmux"]  # the fixture, shared with test_e2e_tmux
 
 
 def test_browse_prices_pick_a_bot_and_meet_the_guard(tmux: Tmux) -> None:

@@ -8,13 +8,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from poe_tui.fakepoe import FakePoeServer
+from tests.support.paths import REPO_ROOT
 
 KEY = {"Authorization": "Bearer demo-key"}
 CHAT = "/v1/chat/completions"
@@ -476,7 +476,7 @@ def test_module_runs_in_the_foreground() -> None:
         [sys.executable, "-m", "poe_tui.fakepoe", "--speed", "0"],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO_ROOT,
     )
     try:
         assert process.stdout is not None

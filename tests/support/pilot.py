@@ -1,4 +1,5 @@
-"""What Pilot tests share beyond fixtures: waiting for a condition or for workers."""
+"""What Pilot tests share beyond fixtures: waiting for a condition or for workers, the
+chat screen, and the one send helper (type a prompt, press Enter, wait for the reply)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerState
 
+from poe_tui.core.conversation import Message
+from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.message_view import MessageView, ThemedMarkdown
+from poe_tui.ui.widgets.prompt_input import PromptInput
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
+PATIENCE = 15.0  # seconds: a generous bound for a loaded machine, not a measured budget
 
 
 async def workers_done(app: App[Any]) -> None:
@@ -32,7 +37,9 @@ async def workers_done(app: App[Any]) -> None:
         await asyncio.gather(*(w.wait() for w in active), return_exceptions=True)
 
 
-async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15) -> None:
+async def wait_until(
+    pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = PATIENCE
+) -> None:
     """Let the app run until `condition` holds (a generous bound, not a measured budget)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -51,3 +58,50 @@ def reply_markdown(view: MessageView) -> str:
         elif widget.has_class("reply-plain"):
             parts.append(str(widget.render()))
     return "\n\n".join(parts)
+
+
+async def settled(pilot: Pilot[Any]) -> None:
+    """The start-up fetches (and any other worker) are done and the screen is redrawn."""
+    await workers_done(pilot.app)
+    await pilot.pause()
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def screen_text(screen: ChatScreen, selector: str) -> str:
+    """What the Static widgets matching `selector` show, one per line."""
+    return "\n".join(text_of(w) for w in screen.query(selector).results(Static))
+
+
+def chat(pilot: Pilot[Any]) -> ChatScreen:
+    """The chat screen, which must be the one on top."""
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    return screen
+
+
+async def submit(pilot: Pilot[Any], text: str) -> None:
+    """Put `text` in the prompt and press Enter, as a user would; waits for nothing.
+
+    `load_text` replaces a draft a failed send put back; typing is slow in Pilot.
+    """
+    prompt = pilot.app.chat_screen.query_one(PromptInput)  # type: ignore[attr-defined]
+    prompt.load_text(text)
+    prompt.focus()
+    await pilot.press("enter")
+
+
+async def send(
+    pilot: Pilot[Any], text: str, *, wait: bool = True, timeout: float = PATIENCE
+) -> Message:
+    """Send `text` from the chat screen; the reply, finished unless `wait` is False."""
+    screen = chat(pilot)
+    await submit(pilot, text)
+    await wait_until(pilot, lambda: screen.conversation.messages[-2:][0].text == text, timeout)
+    reply = screen.conversation.messages[-1]
+    if wait:
+        await wait_until(pilot, lambda: screen.job is None, timeout)
+        await pilot.pause()
+    return reply

@@ -6,12 +6,13 @@ Tests that use it skip, saying why, on a machine without it.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REAL_MODELS = Path(__file__).resolve().parents[3] / "shared/fixtures/poe-v1-models-2026-03-27.json"
+from tests.support.paths import REPO_ROOT
+
+REAL_MODELS = REPO_ROOT.parent / "shared/fixtures/poe-v1-models-2026-03-27.json"
 
 
 def real_models_json() -> dict[str, Any]:

@@ -15,7 +15,6 @@ from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select, Static
 
 from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.uploads import Uploader
 from poe_tui.fakepoe import FakePoeServer
@@ -29,10 +28,11 @@ from poe_tui.ui.widgets.attachment_panel import AttachmentChip, AttachmentPanel
 from poe_tui.ui.widgets.message_files import FileRow, MessageFiles
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from tests.support.loopback import LoopbackServer
-from tests.support.pilot import wait_until, workers_done
+from tests.support.paths import DEMO_IMAGE
+from tests.support.pilot import submit, wait_until, workers_done
 
 SIZE = (120, 40)
-PNG = (Path(__file__).resolve().parents[2] / "assets" / "demo-image.png").read_bytes()
+PNG = DEMO_IMAGE.read_bytes()
 UPLOADS = "/poe_api/file_upload_3RD_PARTY_POST"
 
 
@@ -66,18 +66,20 @@ def opened() -> Opened:
 
 
 @pytest.fixture
-def make_app(fake_poe: FakePoeServer, isolated_home: Path, opened: Opened) -> Callable[..., PoeApp]:
+def make_app(
+    make_app: Callable[..., PoeApp], fake_poe: FakePoeServer, isolated_home: Path, opened: Opened
+) -> Callable[..., PoeApp]:
+    """The shared builder, with a folder to save files in, the server's upload door and an
+    opener that only records."""
+
     def build(bot: str = "echo", **overrides: Any) -> PoeApp:
         options: dict[str, Any] = {
-            "base_url": fake_poe.base_url,
-            "api_key": ApiKey("attach-ui-key"),
             "settings": Settings(default_bot=bot, download_dir=str(isolated_home / "saved")),
-            "config_path": isolated_home / "config.toml",
             "upload_url": fake_poe.upload_url,
             "opener": opened,
         }
         options.update(overrides)
-        return PoeApp(**options)
+        return make_app(bot, **options)
 
     return build
 
@@ -108,13 +110,6 @@ async def noted(pilot: Pilot[Any], words: str) -> None:
 async def ready(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: pilot.app.models is not None)  # type: ignore[attr-defined]
     await pilot.pause()
-
-
-async def type_and_send(pilot: Pilot[Any], text: str) -> None:
-    prompt = chat(pilot).query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.focus()
-    await pilot.press("enter")
 
 
 async def reply_done(pilot: Pilot[Any]) -> Message:
@@ -186,7 +181,7 @@ async def test_bad_files_are_explained_and_nothing_is_lost(
             await noted(pilot, said)
         assert chip_names(pilot) == []
         # "/attach" with a bad path keeps the command in the prompt to be corrected.
-        await type_and_send(pilot, f"/attach {folder / 'nope.pdf'}")
+        await submit(pilot, f"/attach {folder / 'nope.pdf'}")
         await pilot.pause()
         assert screen.query_one(PromptInput).text == f"/attach {folder / 'nope.pdf'}"
         assert screen.conversation.messages == []
@@ -208,7 +203,7 @@ async def test_a_file_that_vanished_before_sending_keeps_everything(
         await ready(pilot)
         assert await chat(pilot).attach_path(doomed)
         doomed.unlink()
-        await type_and_send(pilot, "read this")
+        await submit(pilot, "read this")
         await pilot.pause()
         await noted(pilot, "There is no file at")
         assert chat(pilot).query_one(PromptInput).text == "read this"
@@ -229,7 +224,7 @@ async def test_unsupported_type_asks_send_anyway_or_drop(
         assert await screen.attach_path(folder / "photo.png")
         assert panel(pilot).query(AttachmentChip)[0].has_class("-warning")
         await noted(pilot, "does not list images among its inputs")
-        await type_and_send(pilot, "what is in the picture?")
+        await submit(pilot, "what is in the picture?")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmFilesScreen))
         await pilot.press(key)
         reply = await reply_done(pilot)
@@ -245,7 +240,7 @@ async def test_unsupported_type_back_keeps_text_and_files(
     async with make_app(bot="demo-params").run_test(size=SIZE) as pilot:
         await ready(pilot)
         await chat(pilot).attach_path(folder / "photo.png")
-        await type_and_send(pilot, "keep me")
+        await submit(pilot, "keep me")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmFilesScreen))
         await pilot.press("escape")
         await pilot.pause()
@@ -268,7 +263,7 @@ async def test_send_files_to_the_echo_bot(
         uploads_before = fake_poe.state.count(UPLOADS)
         for name in ("notes.txt", "report.pdf"):
             await screen.attach_path(folder / name)
-        await type_and_send(pilot, "here you go")
+        await submit(pilot, "here you go")
         reply = await reply_done(pilot)
         assert chip_names(pilot) == [] and panel(pilot).display is False
         prompt = screen.conversation.messages[-2]
@@ -292,10 +287,10 @@ async def test_same_file_is_uploaded_once_per_conversation(
         screen = chat(pilot)
         before = fake_poe.state.count(UPLOADS)
         await screen.attach_path(folder / "photo.png")
-        await type_and_send(pilot, "first")
+        await submit(pilot, "first")
         await reply_done(pilot)
         await screen.attach_path(folder / "photo.png")
-        await type_and_send(pilot, "the same again")
+        await submit(pilot, "the same again")
         reply = await reply_done(pilot)
         assert "photo.png (image/png, 1.1 KB)" in reply.text
         assert fake_poe.state.count(UPLOADS) == before + 1
@@ -304,7 +299,7 @@ async def test_same_file_is_uploaded_once_per_conversation(
 async def test_slash_attach_and_pasted_paths(make_app: Callable[..., PoeApp], folder: Path) -> None:
     async with make_app().run_test(size=SIZE) as pilot:
         screen = chat(pilot)
-        await type_and_send(pilot, f"/attach {folder / 'notes.txt'} '{folder / 'report.pdf'}'")
+        await submit(pilot, f"/attach {folder / 'notes.txt'} '{folder / 'report.pdf'}'")
         await pilot.pause()
         assert chip_names(pilot) == ["notes.txt", "report.pdf"]
         assert screen.query_one(PromptInput).text == ""
@@ -370,7 +365,7 @@ async def test_large_upload_shows_progress_and_esc_cancels(
             pilot.app.client.http, pilot.app.client.require_key, slow_upload, chunk_size=64 * 1024
         )
         await screen.attach_path(big)
-        await type_and_send(pilot, "a big one")
+        await submit(pilot, "a big one")
 
         def uploading() -> str:
             return " ".join(
@@ -499,7 +494,7 @@ async def test_image_bot_reply_has_the_image_with_preview_open_and_save(
         await ready(pilot)
         screen = chat(pilot)
         screen.set_transport(transport)
-        await type_and_send(pilot, "a sunset please")
+        await submit(pilot, "a sunset please")
         reply = await reply_done(pilot)
         await wait_until(
             pilot, lambda: bool(reply.attachments) and reply.attachments[0].path is not None
@@ -543,7 +538,7 @@ async def test_hostile_names_from_bots_are_sanitized_when_saved(
     async with make_app(bot="demo-image").run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = chat(pilot)
-        await type_and_send(pilot, "x")
+        await submit(pilot, "x")
         reply = await reply_done(pilot)
         url = reply.attachments[0].url
         assert url is not None
@@ -570,7 +565,7 @@ async def test_links_to_other_hosts_are_listed_but_fetched_only_when_asked(
     async with make_app(bot="echo").run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = chat(pilot)
-        await type_and_send(pilot, "hello")
+        await submit(pilot, "hello")
         reply = await reply_done(pilot)
         reply.text += "\n\n![router](http://192.168.1.1/admin.png)"
         fetched: list[Any] = []
@@ -595,10 +590,10 @@ async def test_files_persist_with_the_sqlite_history(
         async with make_app(store=store).run_test(size=SIZE) as pilot:
             await ready(pilot)
             await chat(pilot).attach_path(folder / "notes.txt")
-            await type_and_send(pilot, "keep this with its file")
+            await submit(pilot, "keep this with its file")
             await reply_done(pilot)
             chat(pilot).use_bot("demo-image")
-            await type_and_send(pilot, "and a picture")
+            await submit(pilot, "and a picture")
             reply = await reply_done(pilot)
             await wait_until(pilot, lambda: all(f.path for f in reply.attachments))
     with SqliteStore(db) as reopened:
@@ -621,7 +616,7 @@ async def test_opening_a_conversation_shows_its_files(
         async with make_app(store=store).run_test(size=SIZE) as pilot:
             await ready(pilot)
             await chat(pilot).attach_path(folder / "photo.png")
-            await type_and_send(pilot, "look")
+            await submit(pilot, "look")
             await reply_done(pilot)
     with SqliteStore(db) as reopened:
         async with make_app(store=reopened).run_test(size=SIZE) as pilot:

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal
+from textual.app import App
 from textual.widgets import Digits, Static
 
 from poe_tui.core.models import ModelInfo, Parameter, Pricing
-from poe_tui.core.usage import Balance, PointsEntry
+from poe_tui.core.usage import Balance
 from poe_tui.ui.spend import daily_spend
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar, big_number, compact_age
 from poe_tui.ui.widgets.spend_chart import SpendChart, bar_eighths, merge_columns
-
-# A zone five hours behind UTC: 03:00 UTC on the 27th is still the 26th there.
-LOCAL = timezone(timedelta(hours=-5))
-NOW = datetime(2026, 3, 27, 12, 0, tzinfo=LOCAL)
-
-
-def entry(at: datetime, points: int, bot: str = "GPT-5", query_id: str = "") -> PointsEntry:
-    stamp = int(at.timestamp() * 1_000_000)
-    return PointsEntry(
-        query_id=query_id or f"q{stamp}", bot_name=bot, creation_time_us=stamp, cost_points=points
-    )
-
+from tests.support.sidebar import NOW, SidebarHost, entry
 
 # --- daily_spend ------------------------------------------------------------------------
 
@@ -110,22 +98,6 @@ HISTORY = [
     entry(NOW - timedelta(days=3), 900, "GPT-5"),
     entry(NOW - timedelta(days=4), 77, "Oldest-Shown-Not"),
 ]
-
-
-class SidebarHost(App[None]):
-    CSS = "#main { width: 1fr; }"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refreshes = 0
-
-    def compose(self) -> ComposeResult:
-        with Horizontal():
-            yield Static("chat", id="main")
-            yield BalanceSidebar(id="sidebar")
-
-    def on_balance_sidebar_refresh_requested(self, _: BalanceSidebar.RefreshRequested) -> None:
-        self.refreshes += 1
 
 
 def text_of(app: App[None], selector: str) -> str:

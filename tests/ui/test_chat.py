@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Markdown, OptionList, Static
 
 from poe_tui.config import Settings, load_settings, save_settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PALETTE_COMMANDS, ChatCommands, PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
@@ -27,7 +23,7 @@ from poe_tui.ui.widgets.message_view import (
     split_code_blocks,
 )
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.support.pilot import wait_until, workers_done
+from tests.support.pilot import chat, screen_text, send, settled, text_of, wait_until
 
 SIZE = (120, 35)
 
@@ -35,55 +31,6 @@ SIZE = (120, 35)
 @pytest.fixture
 def config_file(isolated_home: Path) -> Path:
     return isolated_home / "config.toml"
-
-
-@pytest.fixture
-def make_app(fake_poe: FakePoeServer, config_file: Path) -> Callable[..., PoeApp]:
-    def build(bot: str = "echo", **overrides: Any) -> PoeApp:
-        settings = overrides.pop("settings", Settings(default_bot=bot))
-        options: dict[str, Any] = {
-            "base_url": fake_poe.base_url,
-            "api_key": ApiKey("test-key"),
-            "settings": settings,
-            "config_path": config_file,
-        }
-        options.update(overrides)
-        return PoeApp(**options)
-
-    return build
-
-
-def chat(pilot: Pilot[Any]) -> ChatScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, ChatScreen)
-    return screen
-
-
-async def send(pilot: Pilot[Any], text: str, *, wait: bool = True) -> Message:
-    screen = chat(pilot)
-    prompt = screen.query_one(PromptInput)
-    prompt.load_text(text)  # replaces a draft a failed send put back; typing is slow in Pilot
-    prompt.focus()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: screen.conversation.messages[-2:][0].text == text)
-    reply = screen.conversation.messages[-1]
-    if wait:
-        await wait_until(pilot, lambda: screen.job is None)
-        await pilot.pause()
-    return reply
-
-
-async def settled(pilot: Pilot[Any]) -> None:
-    await workers_done(pilot.app)
-    await pilot.pause()
-
-
-def text_of(widget: Static) -> str:
-    return str(widget.render())
-
-
-def screen_text(screen: ChatScreen, selector: str) -> str:
-    return "\n".join(text_of(w) for w in screen.query(selector).results(Static))
 
 
 def sidebar_text(screen: ChatScreen) -> str:
@@ -528,10 +475,8 @@ async def test_a_broken_config_is_reported_not_fatal(make_app) -> None:
         assert reply.status is MessageStatus.COMPLETE
 
 
-async def test_unreachable_server_is_a_notification_not_a_crash(isolated_home) -> None:
-    app = PoeApp(
-        base_url="http://127.0.0.1:9", api_key=ApiKey("k"), settings=Settings(default_bot="echo")
-    )
+async def test_unreachable_server_is_a_notification_not_a_crash(make_app) -> None:
+    app = make_app("echo", base_url="http://127.0.0.1:9")
     async with app.run_test(size=SIZE) as pilot:
         await settled(pilot)
         assert any("Connection" in (n.title + n.message) for n in app._notifications)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,14 @@ from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.widgets.prompt_input import PromptInput
+from tests.support.paths import DEMO_IMAGE
 from tests.support.pilot import workers_done
 
 pytestmark = pytest.mark.usefixtures("steady_cursors")
 
 NOW = 1_767_225_600.0
 SIZE = (100, 30)
-PNG = Path(__file__).resolve().parents[2] / "assets" / "demo-image.png"
-
-
-@pytest.fixture(scope="module")
-def quiet_poe() -> Iterator[FakePoeServer]:
-    with FakePoeServer(speed=0) as server:
-        server.state.history.clear()
-        yield server
+PNG = DEMO_IMAGE
 
 
 def build_app(server: FakePoeServer, store: SqliteStore | None = None) -> PoeApp:

@@ -6,7 +6,6 @@ the same on every run; the local server they talk to has an empty points history
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,14 +24,6 @@ pytestmark = pytest.mark.usefixtures("steady_cursors")
 
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC: every time shown is relative to this
 SIZE = (100, 30)
-
-
-@pytest.fixture(scope="module")
-def quiet_poe() -> Iterator[FakePoeServer]:
-    """A server of our own: its balance stays put and its history is empty."""
-    with FakePoeServer(speed=0) as server:
-        server.state.history.clear()
-        yield server
 
 
 def showcase_conversation() -> Conversation:

@@ -9,21 +9,17 @@ not a timing assert.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 
-from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import MessageStatus
-from poe_tui.fakepoe import FakePoeServer, bots
+from poe_tui.fakepoe import bots
 from poe_tui.ui.app import PoeApp
-from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.support.pilot import wait_until
+from tests.support.pilot import chat, send, wait_until
 
 SIZE = (120, 35)
 CHUNK = 4096
@@ -50,22 +46,6 @@ def hostile_bot(text: str) -> bots.Bot:
     return bot
 
 
-def chat(pilot: Pilot[Any]) -> ChatScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, ChatScreen)
-    return screen
-
-
-async def send_and_wait(pilot: Pilot[Any], text: str) -> None:
-    screen = chat(pilot)
-    prompt = screen.query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.focus()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: screen.conversation.messages[-2:][0].text == text, GENEROUS)
-    await wait_until(pilot, lambda: screen.job is None, GENEROUS)
-
-
 async def still_takes_keys(pilot: Pilot[Any]) -> None:
     prompt = chat(pilot).query_one(PromptInput)
     prompt.load_text("")
@@ -73,19 +53,6 @@ async def still_takes_keys(pilot: Pilot[Any]) -> None:
     await pilot.press("o", "k")
     await wait_until(pilot, lambda: prompt.text == "ok", GENEROUS)
     prompt.load_text("")
-
-
-@pytest.fixture
-def make_app(fake_poe: FakePoeServer, isolated_home: Path) -> Callable[[], PoeApp]:
-    def build() -> PoeApp:
-        return PoeApp(
-            base_url=fake_poe.base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot="echo"),
-            config_path=isolated_home / "config.toml",
-        )
-
-    return build
 
 
 @pytest.mark.timeout(300)
@@ -97,12 +64,12 @@ async def test_enormous_markdown_neither_crashes_nor_freezes(
     monkeypatch.setitem(bots.BOTS, "echo", hostile_bot(text))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await send_and_wait(pilot, "please misbehave")
+        await send(pilot, "please misbehave", timeout=GENEROUS)
         reply = chat(pilot).conversation.messages[-1]
         assert reply.status is MessageStatus.COMPLETE and reply.text == text
         await still_takes_keys(pilot)
         # The next reply turns this one into its finished form: that must not hang either.
-        await send_and_wait(pilot, "and again")
+        await send(pilot, "and again", timeout=GENEROUS)
         assert chat(pilot).conversation.messages[-1].status is MessageStatus.COMPLETE
         await still_takes_keys(pilot)
         views = list(chat(pilot).query(MessageView).results(MessageView))

@@ -8,15 +8,11 @@ mid-stream ones are spread over the three transports.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.fakepoe import FakePoeServer, stream_faults
 from poe_tui.fakepoe.bots import split_chunks
@@ -25,7 +21,7 @@ from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.support.pilot import reply_markdown, wait_until, workers_done
+from tests.support.pilot import chat, reply_markdown, send, wait_until, workers_done
 
 SIZE = (120, 35)
 PROMPT = "fault matrix"
@@ -52,23 +48,12 @@ def server(fake_poe: FakePoeServer):
 
 
 @pytest.fixture
-def make_app(server: FakePoeServer, isolated_home: Path) -> Callable[..., PoeApp]:
-    def build(read_timeout: float) -> PoeApp:
-        return PoeApp(
-            base_url=server.base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot="echo", read_timeout=read_timeout),
-            config_path=isolated_home / "config.toml",
-            store=SqliteStore.in_memory(),
-        )
+def build(server: FakePoeServer, make_app: Callable[..., PoeApp]) -> Callable[[float], PoeApp]:
+    def with_timeout(read_timeout: float) -> PoeApp:
+        settings = Settings(default_bot="echo", read_timeout=read_timeout)
+        return make_app(settings=settings, store=SqliteStore.in_memory())
 
-    return build
-
-
-def chat(pilot: Pilot[Any]) -> ChatScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, ChatScreen)
-    return screen
+    return with_timeout
 
 
 def shown_reply(screen: ChatScreen, reply: Message) -> str:
@@ -81,23 +66,11 @@ def error_shown(screen: ChatScreen) -> str:
     return "\n".join(str(w.render()) for w in screen.query(".reply-error").results(Static))
 
 
-async def send(pilot: Pilot[Any], text: str) -> Message:
-    screen = chat(pilot)
-    prompt = screen.query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.focus()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: len(screen.conversation.messages) >= 2)
-    await wait_until(pilot, lambda: screen.job is None)
-    await pilot.pause()
-    return screen.conversation.messages[-1]
-
-
 @pytest.mark.parametrize(("fault", "transport", "title", "words"), CASES)
 async def test_a_broken_reply_keeps_its_text_and_the_app_keeps_working(
-    make_app, server: FakePoeServer, fault: str, transport: str, title: str, words: str
+    build, server: FakePoeServer, fault: str, transport: str, title: str, words: str
 ) -> None:
-    app = make_app(STALL_READ_TIMEOUT if fault == "stall" else 30.0)
+    app = build(STALL_READ_TIMEOUT if fault == "stall" else 30.0)
     async with app.run_test(size=SIZE) as pilot:
         await workers_done(app)  # the model list: the Anthropic API needs it for echo
         assert chat(pilot).set_transport(transport)

@@ -16,10 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import CONTINUE_REQUEST, Conversation, Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.confirm import ConfirmScreen
@@ -29,7 +26,7 @@ from poe_tui.ui.widgets.conversation_list import ConversationList
 from poe_tui.ui.widgets.conversation_view import WINDOW, ConversationView
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.ui.test_chat import chat, screen_text, send, settled, wait_until
+from tests.support.pilot import chat, screen_text, send, settled, wait_until
 
 SIZE = (130, 40)
 
@@ -41,17 +38,9 @@ def store(tmp_path: Path) -> SqliteStore:
 
 
 @pytest.fixture
-def build(
-    fake_poe: FakePoeServer, isolated_home: Path, store: SqliteStore
-) -> Callable[[str], PoeApp]:
+def build(make_app: Callable[..., PoeApp], store: SqliteStore) -> Callable[[str], PoeApp]:
     def make(bot: str = "echo") -> PoeApp:
-        return PoeApp(
-            base_url=fake_poe.base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot=bot),
-            config_path=isolated_home / "config.toml",
-            store=store,
-        )
+        return make_app(bot, store=store)
 
     return make
 

@@ -16,16 +16,16 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from poe_tui.config import Settings
 from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
 from poe_tui.fakepoe import FakePoeServer
-from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.key_setup import KeySetupScreen
+from tests.support.app import app_against
+from tests.support.paths import SCRIPTS
 from tests.support.pilot import wait_until, workers_done
 
 SECRET = "sk-poe-SHOTTEST-0c9d8e7f6a5b4c3d"
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_screenshots.py"
+SCRIPT = SCRIPTS / "make_screenshots.py"
 
 
 def load_screenshot_script(monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -54,11 +54,7 @@ async def test_screens_with_a_key_in_use_or_typed_never_draw_it(
     tmp_path: Path, isolated_home
 ) -> None:
     with FakePoeServer(speed=0, api_key=SECRET) as server:
-        app = PoeApp(
-            base_url=server.base_url,
-            api_key=ApiKey(SECRET),
-            settings=Settings(default_bot="echo"),
-        )
+        app = app_against(server, isolated_home, "echo", api_key=ApiKey(SECRET))
         async with app.run_test(size=(120, 36)) as pilot:
             await workers_done(app)
             chat = Path(app.save_screenshot(filename="chat.svg", path=str(tmp_path)))

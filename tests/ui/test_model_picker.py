@@ -232,17 +232,10 @@ async def test_works_with_the_real_360_model_list() -> None:
     assert app.result == "claude-sonnet-4.5"
 
 
-async def test_the_current_model_is_in_view_at_80_by_24(fake_poe) -> None:
-    from poe_tui.config import Settings
-    from poe_tui.core.apikey import ApiKey
-    from poe_tui.ui.app import PoeApp
+async def test_the_current_model_is_in_view_at_80_by_24(make_app) -> None:
     from tests.support.pilot import workers_done
 
-    app = PoeApp(
-        base_url=fake_poe.base_url,
-        api_key=ApiKey("test-key"),
-        settings=Settings(default_bot="claude-sonnet-4.5"),
-    )
+    app = make_app("claude-sonnet-4.5")
     async with app.run_test(size=(80, 24)) as pilot:
         await workers_done(app)
         await pilot.press("f2")

@@ -18,13 +18,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
 from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens import chat as chat_module
-from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.screens.confirm import ConfirmScreen
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
 from poe_tui.ui.widgets.conversation_list import (
@@ -35,7 +32,7 @@ from poe_tui.ui.widgets.conversation_list import (
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from tests.support import bots_gate
-from tests.support.pilot import wait_until, workers_done
+from tests.support.pilot import chat, send, wait_until, workers_done
 
 SIZE = (130, 40)
 GATED_BOTS = bots_gate.GATED_BOTS
@@ -48,31 +45,19 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def build(
-    fake_poe: FakePoeServer, isolated_home: Path, db_path: Path
+    make_app: Callable[..., PoeApp], db_path: Path
 ) -> Callable[[str], tuple[PoeApp, SqliteStore]]:
     opened: list[SqliteStore] = []
 
     def make(bot: str = "slow-echo") -> tuple[PoeApp, SqliteStore]:
         store = SqliteStore(db_path)
         opened.append(store)
-        app = PoeApp(
-            base_url=fake_poe.base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot=bot, guard_request_usd=None),
-            config_path=isolated_home / "config.toml",
-            store=store,
-        )
-        return app, store
+        settings = Settings(default_bot=bot, guard_request_usd=None)
+        return make_app(bot, settings=settings, store=store), store
 
     yield make
     for store in opened:
         store.close()
-
-
-def chat(pilot: Pilot[Any]) -> ChatScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, ChatScreen)
-    return screen
 
 
 def expected_reply(prompt: str) -> str:
@@ -114,13 +99,8 @@ def list_entries(pilot: Pilot[Any]) -> dict[str, str]:
 
 async def send_now(pilot: Pilot[Any], text: str) -> tuple[Conversation, Message]:
     """Send `text` in the open conversation; return it and the reply, still streaming."""
-    screen = chat(pilot)
-    prompt = screen.query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.focus()
-    await pilot.press("enter")
-    await wait_until(pilot, lambda: any(m.text == text for m in screen.conversation.messages))
-    return screen.conversation, screen.conversation.messages[-1]
+    reply = await send(pilot, text, wait=False)
+    return chat(pilot).conversation, reply
 
 
 async def highlight(pilot: Pilot[Any], conversation_id: str) -> None:

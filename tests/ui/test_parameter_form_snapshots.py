@@ -6,7 +6,6 @@ run. Regenerate after an intended change with `--snapshot-update` and look at th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,13 +25,6 @@ pytestmark = pytest.mark.usefixtures("steady_cursors")
 
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 SIZE = (110, 34)
-
-
-@pytest.fixture(scope="module")
-def quiet_poe() -> Iterator[FakePoeServer]:
-    with FakePoeServer(speed=0) as server:
-        server.state.history.clear()
-        yield server
 
 
 async def show_form(pilot: Pilot[Any]) -> None:

@@ -5,7 +5,6 @@ the send guards, out-of-points in place, and what replies and conversations cost
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +14,6 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from poe_tui.config import Settings
 from poe_tui.core.accounting import ObservedCost, observed_costs, summarize_by_bot
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import MessageStatus
 from poe_tui.core.model_query import SORT_KEYS, ModelFilter, sort_models
 from poe_tui.core.models import ModelInfo, parse_models, per_million
@@ -28,8 +26,8 @@ from poe_tui.ui.screens.confirm_send import ConfirmSendScreen
 from poe_tui.ui.screens.pricing_browser import COLUMN_KEYS, COLUMNS, PricingBrowserScreen
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.prompt_input import PromptInput
+from tests.support.pilot import send, settled, wait_until
 from tests.support.real_data import real_models_json
-from tests.ui.test_chat import send, settled, wait_until
 
 SIZE = (120, 35)
 
@@ -236,14 +234,14 @@ async def test_typing_a_filter_then_arrows_and_enter_pick_a_model(
 
 
 @pytest.fixture
-def make_app(fake_poe: FakePoeServer, isolated_home: Path) -> Callable[..., PoeApp]:
+def make_app(make_app: Callable[..., PoeApp]) -> Callable[..., PoeApp]:
+    """The shared builder, optionally against another server, with settings as keywords."""
+
     def build(bot: str = "echo", server: FakePoeServer | None = None, **settings: Any) -> PoeApp:
-        return PoeApp(
-            base_url=(server or fake_poe).base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot=bot, **settings),
-            config_path=isolated_home / "config.toml",
-        )
+        overrides: dict[str, Any] = {"settings": Settings(default_bot=bot, **settings)}
+        if server is not None:
+            overrides["base_url"] = server.base_url
+        return make_app(bot, **overrides)
 
     return build
 

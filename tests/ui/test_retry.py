@@ -5,15 +5,13 @@ trace but the answer."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from textual.pilot import Pilot
 
-from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.client import PoeClient
 from poe_tui.core.conversation import MessageStatus
 from poe_tui.core.errors import ServerError
@@ -24,20 +22,14 @@ from poe_tui.ui.app import PoeApp
 from poe_tui.ui.screens.chat import ChatScreen
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from poe_tui.ui.widgets.retry_notice import RetryNotice
-from tests.support.pilot import wait_until, workers_done
+from tests.support.pilot import chat, submit, wait_until, workers_done
 
 SIZE = (120, 35)
 
 
 @pytest.fixture
-def app(fake_poe: FakePoeServer, isolated_home: Path) -> PoeApp:
-    settings = Settings(default_bot="echo")
-    return PoeApp(
-        base_url=fake_poe.base_url,
-        api_key=ApiKey("test-key"),
-        settings=settings,
-        config_path=isolated_home / "config.toml",
-    )
+def app(make_app: Callable[..., PoeApp]) -> PoeApp:
+    return make_app("echo")
 
 
 def fault(status: int, times: int, retry_after: str | None = None) -> tuple[str, dict[str, str]]:
@@ -65,12 +57,10 @@ async def use_client(app: PoeApp, headers: dict[str, str], policy: RetryPolicy) 
 
 
 async def send(pilot: Pilot[Any], text: str) -> ChatScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, ChatScreen)
+    """Send on the OpenAI-compatible door (the fault headers' door); returns at once."""
+    screen = chat(pilot)
     screen.set_transport("openai")
-    screen.query_one(PromptInput).load_text(text)
-    screen.query_one(PromptInput).focus()
-    await pilot.press("enter")
+    await submit(pilot, text)
     return screen
 
 

@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar, totals_lines
 from poe_tui.ui.widgets.bot_spend import BotSpend, bar, bot_lines
-from tests.ui.test_balance_sidebar import NOW, SidebarHost, entry
+from tests.support.sidebar import NOW, SidebarHost, entry
 
 
 def test_bars_scale_to_the_biggest_in_eighths() -> None:

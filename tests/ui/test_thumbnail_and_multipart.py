@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,8 +11,9 @@ import pytest
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.multipart import MultipartError, boundary_of, parse
 from poe_tui.ui.thumbnail import PngError, decode_png, describe_image, image_size, preview
+from tests.support.paths import DEMO_IMAGE
 
-DEMO_PNG = (Path(__file__).resolve().parents[2] / "assets" / "demo-image.png").read_bytes()
+DEMO_PNG = DEMO_IMAGE.read_bytes()
 
 
 def png(width: int, height: int, color_type: int, rows: list[bytes], extra: bytes = b"") -> bytes:

@@ -3,44 +3,25 @@ thinking and plain-text replies: the app through Pilot against the local Poe ser
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Collapsible, Input, Select, Static, Switch
 
-from poe_tui.config import Settings
-from poe_tui.core.apikey import ApiKey
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.fakepoe.bots import REPLACE_DRAFT, REPLACE_FINAL, SUGGESTIONS, THINKING
 from poe_tui.store.sqlite_store import SqliteStore
-from poe_tui.ui.app import PoeApp
 from poe_tui.ui.transports import ANTHROPIC_NOTE, OPENAI_NOTE
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
-from tests.support.pilot import reply_markdown
-from tests.ui.test_chat import chat, send, settled, wait_until
+from tests.support.pilot import chat, reply_markdown, send, settled, wait_until
 
 SIZE = (120, 35)
-
-
-@pytest.fixture
-def build(fake_poe: FakePoeServer, isolated_home: Path) -> Callable[[str], PoeApp]:
-    def make(bot: str) -> PoeApp:
-        return PoeApp(
-            base_url=fake_poe.base_url,
-            api_key=ApiKey("test-key"),
-            settings=Settings(default_bot=bot),
-            config_path=isolated_home / "config.toml",
-        )
-
-    return make
 
 
 def form(pilot: Pilot[Any]) -> ParameterForm:
@@ -86,8 +67,8 @@ async def ready(pilot: Pilot[Any]) -> None:
 # --- transports ------------------------------------------------------------------------------
 
 
-async def test_default_transport_is_native_and_shown(build, fake_poe) -> None:
-    app = build("echo")
+async def test_default_transport_is_native_and_shown(make_app, fake_poe) -> None:
+    app = make_app("echo")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         screen = chat(pilot)
@@ -101,8 +82,8 @@ async def test_default_transport_is_native_and_shown(build, fake_poe) -> None:
         assert screen.conversation.messages[-2].transport == "native"
 
 
-async def test_openai_shows_note_and_switch_button_works(build, fake_poe) -> None:
-    app = build("demo-params")
+async def test_openai_shows_note_and_switch_button_works(make_app, fake_poe) -> None:
+    app = make_app("demo-params")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         chat(pilot).query_one("#transport", Select).value = "openai"
@@ -124,8 +105,8 @@ async def test_openai_shows_note_and_switch_button_works(build, fake_poe) -> Non
         assert not note.display and form(pilot)._parameters
 
 
-async def test_anthropic_refused_for_gpt5(build) -> None:
-    app = build("gpt-5")
+async def test_anthropic_refused_for_gpt5(make_app) -> None:
+    app = make_app("gpt-5")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         select = chat(pilot).query_one("#transport", Select)
@@ -138,8 +119,8 @@ async def test_anthropic_refused_for_gpt5(build) -> None:
         assert chat(pilot).conversation.transport == "native"
 
 
-async def test_anthropic_accepted_for_claude(build, fake_poe) -> None:
-    app = build("claude-sonnet-4.5")
+async def test_anthropic_accepted_for_claude(make_app, fake_poe) -> None:
+    app = make_app("claude-sonnet-4.5")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         await app.run_action("set_transport('anthropic')", chat(pilot))
@@ -169,8 +150,8 @@ def test_palette_lists_the_three_transports() -> None:
 # --- the parameter form ------------------------------------------------------------------------
 
 
-async def test_each_kind_of_parameter_and_the_values_arrive(build, fake_poe) -> None:
-    app = build("demo-params")
+async def test_each_kind_of_parameter_and_the_values_arrive(make_app, fake_poe) -> None:
+    app = make_app("demo-params")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         budget = field_control(pilot, "thinking_budget")
@@ -198,8 +179,8 @@ async def test_each_kind_of_parameter_and_the_values_arrive(build, fake_poe) -> 
         assert chat(pilot).conversation.messages[-2].parameters == expected
 
 
-async def test_defaults_are_not_sent_and_reset_clears(build, fake_poe) -> None:
-    app = build("demo-params")
+async def test_defaults_are_not_sent_and_reset_clears(make_app, fake_poe) -> None:
+    app = make_app("demo-params")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         switch = field_control(pilot, "web_search")
@@ -217,8 +198,8 @@ async def test_defaults_are_not_sent_and_reset_clears(build, fake_poe) -> None:
         assert not sent_parameters(fake_poe, "demo-params")
 
 
-async def test_invalid_number_shows_inline_error_and_nothing_is_sent(build, fake_poe) -> None:
-    app = build("demo-params")
+async def test_invalid_number_shows_inline_error_and_nothing_is_sent(make_app, fake_poe) -> None:
+    app = make_app("demo-params")
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
         field_control(pilot, "thinking_budget").value = "50000"
@@ -246,8 +227,8 @@ async def test_invalid_number_shows_inline_error_and_nothing_is_sent(build, fake
 # --- suggestions, replace, thinking, plain text -------------------------------------------------
 
 
-async def test_suggestion_chips_send_on_click_and_on_alt_1(build) -> None:
-    app = build("demo-suggest")
+async def test_suggestion_chips_send_on_click_and_on_alt_1(make_app) -> None:
+    app = make_app("demo-suggest")
     async with app.run_test(size=SIZE) as pilot:
         reply = await send(pilot, "suggest something")
         assert reply.suggested_replies == list(SUGGESTIONS)
@@ -269,8 +250,8 @@ async def test_suggestion_chips_send_on_click_and_on_alt_1(build) -> None:
         assert screen.conversation.messages[4].text == SUGGESTIONS[0]
 
 
-async def test_alt_1_does_nothing_while_the_prompt_has_text(build) -> None:
-    app = build("demo-suggest")
+async def test_alt_1_does_nothing_while_the_prompt_has_text(make_app) -> None:
+    app = make_app("demo-suggest")
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "suggest")
         prompt = chat(pilot).query_one(PromptInput)
@@ -281,8 +262,8 @@ async def test_alt_1_does_nothing_while_the_prompt_has_text(build) -> None:
         assert len(chat(pilot).conversation.messages) == 2
 
 
-async def test_replace_response_shows_only_the_replacement(build) -> None:
-    app = build("demo-replace")
+async def test_replace_response_shows_only_the_replacement(make_app) -> None:
+    app = make_app("demo-replace")
     async with app.run_test(size=SIZE) as pilot:
         reply = await send(pilot, "replace it")
         assert reply.text == REPLACE_FINAL
@@ -292,8 +273,8 @@ async def test_replace_response_shows_only_the_replacement(build) -> None:
         assert REPLACE_DRAFT not in shown
 
 
-async def test_thinking_is_collapsed_and_apart_from_the_answer(build) -> None:
-    app = build("demo-thinking")
+async def test_thinking_is_collapsed_and_apart_from_the_answer(make_app) -> None:
+    app = make_app("demo-thinking")
     async with app.run_test(size=SIZE) as pilot:
         reply = await send(pilot, "what is (2+2)*10?")
         assert reply.thinking == THINKING
