@@ -1,5 +1,4 @@
-"""Snapshots of what several replies at once add: the several-bots picker, and the
-conversation list marking chats that are replying or whose reply ended unseen.
+"""Snapshot of the several-bots picker with two bots marked.
 
 Regenerate after an intended change with `pytest tests/ui/test_several_bots_snapshots.py
 --snapshot-update`, then look at the SVGs under tests/ui/__snapshots__/.
@@ -7,19 +6,12 @@ Regenerate after an intended change with `pytest tests/ui/test_several_bots_snap
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.pilot import Pilot
 
-from poe_tui.store.models import ConversationSummary
 from poe_tui.ui.screens.several_bots import SeveralBotsScreen
-from poe_tui.ui.widgets.conversation_list import ConversationList
-from tests.ui.test_model_picker_snapshots import MODELS, SIZE, steady_cursor
-
-SnapCompare = Callable[..., bool]
-NOW = 1_800_000_000.0
+from tests.support.snapshots import MODELS, SIZE, SnapCompare, steady_cursor
 
 pytestmark = pytest.mark.usefixtures("steady_cursors")
 
@@ -37,27 +29,3 @@ async def mark_two(pilot: Pilot[None]) -> None:
 
 def test_several_bots_picker_with_two_marked(snap_compare: SnapCompare) -> None:
     assert snap_compare(SeveralHost(), terminal_size=SIZE, run_before=mark_two)
-
-
-def summary(number: int, title: str, minutes_ago: int) -> ConversationSummary:
-    at = NOW - 60 * minutes_ago
-    return ConversationSummary(f"c{number}", title, "GPT-5", at, at, 0, 2, False)
-
-
-class ListHost(App[None]):
-    CSS = "ConversationList { width: 40; }"
-
-    def compose(self) -> ComposeResult:
-        yield ConversationList(clock=lambda: NOW)
-
-    def on_mount(self) -> None:
-        summaries = [
-            summary(1, "Still answering", 0),
-            summary(2, "Answered while away", 3),
-            summary(3, "Quiet one", 90),
-        ]
-        self.query_one(ConversationList).show(summaries, "c3", streaming={"c1"}, finished={"c2"})
-
-
-def test_conversation_list_marks_replying_and_unseen(snap_compare: SnapCompare) -> None:
-    assert snap_compare(ListHost(), terminal_size=SIZE, run_before=steady_cursor)
