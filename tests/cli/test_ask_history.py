@@ -64,6 +64,27 @@ def test_failed_ask_is_saved_as_failed(env: dict[str, str]) -> None:
     assert reply.text and reply.error_title == "Server error"
 
 
+def saved_reply(path: Path) -> str:
+    """The newest reply's text as the database holds it now ("" before there is one)."""
+    if not path.exists():
+        return ""  # connecting would create the file before the app does
+    try:
+        with sqlite3.connect(path, timeout=5) as raw:
+            row = raw.execute(
+                "SELECT text FROM messages WHERE role = 'assistant' ORDER BY rowid DESC LIMIT 1"
+            ).fetchone()
+    except sqlite3.OperationalError:  # the schema is not there yet
+        return ""
+    return str(row[0]) if row else ""
+
+
+def wait_saved(path: Path, words: str, deadline: float) -> None:
+    """Wait until the reply saved so far holds `words`: the store's batching decides when."""
+    while words not in saved_reply(path):
+        assert time.monotonic() < deadline, f"{words!r} never reached {path}"
+        time.sleep(0.02)
+
+
 def test_kill_9_mid_reply_keeps_the_database_and_the_partial_reply(
     isolated_home: Path,
 ) -> None:
@@ -82,7 +103,7 @@ def test_kill_9_mid_reply_keeps_the_database_and_the_partial_reply(
         deadline = time.monotonic() + 30
         while "word12" not in seen and time.monotonic() < deadline:
             seen += process.stdout.read(1)
-        time.sleep(1.2)  # past the store's 0.5 s batch interval
+        wait_saved(db_path(env), "word12", deadline)  # then the kill lands mid-reply
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     assert "word12" in seen

@@ -23,7 +23,15 @@ from poe_tui.ui.widgets.message_view import (
     split_code_blocks,
 )
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.support.pilot import chat, screen_text, send, settled, text_of, wait_until
+from tests.support.pilot import (
+    chat,
+    reply_markdown,
+    screen_text,
+    send,
+    settled,
+    text_of,
+    wait_until,
+)
 
 SIZE = (120, 35)
 
@@ -68,7 +76,7 @@ async def test_escape_cancels_and_keeps_partial_text(make_app) -> None:
         await wait_until(pilot, lambda: chat(pilot).job is None)
         assert reply.status is MessageStatus.STOPPED
         assert 0 < len(reply.text) < len(prompt)
-        await pilot.pause(0.3)
+        await settled(pilot)  # a worker still streaming would finish the reply first
         assert reply.status is MessageStatus.STOPPED  # the worker is really gone
         assert "stopped" in screen_text(chat(pilot), ".reply-footer")
         assert chat(pilot).query_one(PromptInput).text == prompt  # the draft comes back
@@ -329,15 +337,20 @@ async def test_scrolling_up_during_a_stream_is_not_undone(make_app) -> None:
         await wait_until(pilot, lambda: view.max_scroll_y > 5)
         view.scroll_home(animate=False)  # what the mouse wheel and PageUp do
         await pilot.pause()
-        shown_before = len(reply.text)
-        await wait_until(pilot, lambda: len(reply.text) > shown_before + 30)
-        await pilot.pause(0.3)
+
+        def drawn() -> int:
+            reply_view = view.view_for(reply)
+            return len(reply_markdown(reply_view)) if reply_view else 0
+
+        shown_before = drawn()
+        await wait_until(pilot, lambda: drawn() > shown_before + 30)
+        grown = drawn()
+        await wait_until(pilot, lambda: drawn() > grown)  # a flush later: any yank is done
         assert view.scroll_y == 0  # not yanked back to the bottom
         view.scroll_end(animate=False)  # back at the bottom: following again
         await pilot.pause()
         await wait_until(pilot, lambda: chat(pilot).job is None)
-        await pilot.pause(0.3)
-        assert view.scroll_y == view.max_scroll_y
+        await wait_until(pilot, lambda: view.scroll_y == view.max_scroll_y)
 
 
 async def test_a_reply_is_followed_while_at_the_bottom(make_app) -> None:
@@ -345,9 +358,8 @@ async def test_a_reply_is_followed_while_at_the_bottom(make_app) -> None:
     async with app.run_test(size=(70, 16)) as pilot:
         view = chat(pilot).query_one(ConversationView)
         await send(pilot, " ".join(f"w{i}" for i in range(50)))
-        await pilot.pause(0.3)
-        assert view.max_scroll_y > 0
-        assert view.scroll_y == view.max_scroll_y
+        await wait_until(pilot, lambda: view.max_scroll_y > 0)
+        await wait_until(pilot, lambda: view.scroll_y == view.max_scroll_y)
 
 
 # --- code blocks ---------------------------------------------------------------------------

@@ -212,11 +212,11 @@ async def test_invalid_number_shows_inline_error_and_nothing_is_sent(make_app, f
         prompt.load_text("not yet")
         prompt.focus()
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: any("thinking_budget" in n for n in notes(app)))
+        await settled(pilot)  # the refusal is said; anything the key started has ended
         assert len(fake_poe.state.requests_to("/bot/demo-params")) == before
         assert not chat(pilot).conversation.messages
         assert prompt.text == "not yet"
-        assert any("thinking_budget" in n for n in notes(app))
         field_control(pilot, "thinking_budget").value = "3000"
         await pilot.pause()
         assert not error.display
@@ -257,8 +257,8 @@ async def test_alt_1_does_nothing_while_the_prompt_has_text(make_app) -> None:
         prompt = chat(pilot).query_one(PromptInput)
         prompt.load_text("draft")
         prompt.focus()
-        await pilot.press("alt+1")
-        await pilot.pause(0.2)
+        await pilot.press("alt+1")  # handled when press returns; a send it began runs on
+        await settled(pilot)
         assert len(chat(pilot).conversation.messages) == 2
 
 
