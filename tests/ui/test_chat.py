@@ -428,7 +428,7 @@ async def test_palette_lists_every_chat_action(make_app) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"toggle sidebar")
-        await pilot.pause(0.3)
+        await settled(pilot)  # the palette searches in a worker: its hits are listed
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         await pilot.pause()

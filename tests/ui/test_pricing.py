@@ -26,7 +26,7 @@ from poe_tui.ui.screens.confirm_send import ConfirmSendScreen
 from poe_tui.ui.screens.pricing_browser import COLUMN_KEYS, COLUMNS, PricingBrowserScreen
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.prompt_input import PromptInput
-from tests.support.pilot import send, settled, wait_until
+from tests.support.pilot import send, settled, submit, wait_until
 from tests.support.real_data import real_models_json
 
 SIZE = (120, 35)
@@ -301,7 +301,7 @@ async def test_palette_opens_the_browser(make_app: Callable[..., PoeApp]) -> Non
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"pricing browser")
-        await pilot.pause(0.3)
+        await settled(pilot)  # the palette searches in a worker: its hits are listed
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PricingBrowserScreen))
         await pilot.press("escape")
@@ -313,12 +313,10 @@ async def test_palette_opens_the_browser(make_app: Callable[..., PoeApp]) -> Non
 
 
 async def type_and_enter(pilot: Pilot[Any], text: str) -> PromptInput:
-    prompt = chat(pilot).query_one(PromptInput)
-    prompt.load_text(text)
-    prompt.focus()
-    await pilot.press("enter")
+    """Submit `text`; the prompt, for what a guard left in it."""
+    await submit(pilot, text)
     await pilot.pause()
-    return prompt
+    return chat(pilot).query_one(PromptInput)
 
 
 async def test_expensive_bot_asks_first_cancel_keeps_the_text_confirm_sends(
