@@ -15,6 +15,7 @@ import pytest
 from poe_tui.core.conversation import MessageStatus
 from poe_tui.fakepoe import FakePoeServer
 from poe_tui.store import SqliteStore
+from poe_tui.store.turn_log import merged
 
 KEY = "ask-history-key-0123456789"
 
@@ -71,11 +72,16 @@ def saved_reply(path: Path) -> str:
     try:
         with sqlite3.connect(path, timeout=5) as raw:
             row = raw.execute(
-                "SELECT text FROM messages WHERE role = 'assistant' ORDER BY rowid DESC LIMIT 1"
+                "SELECT id, text FROM messages WHERE role = 'assistant' ORDER BY rowid DESC LIMIT 1"
             ).fetchone()
+            if row is None:
+                return ""
+            chunks = raw.execute(  # the batches of a reply still streaming
+                "SELECT kind, data FROM reply_chunks WHERE message_id = ? ORDER BY seq", (row[0],)
+            ).fetchall()
     except sqlite3.OperationalError:  # the schema is not there yet
         return ""
-    return str(row[0]) if row else ""
+    return merged(str(row[1]), "", chunks)[0]
 
 
 def wait_saved(path: Path, words: str, deadline: float) -> None:
@@ -113,5 +119,6 @@ def test_kill_9_mid_reply_keeps_the_database_and_the_partial_reply(
     reply = conversation.messages[-1]
     assert reply.text.startswith("You said: word0")
     assert "word12" in reply.text and not reply.text.rstrip().endswith("word59")
+    assert reply.text.startswith(seen)  # everything printed was saved first
     # The writer is gone, so the next open marks the reply interrupted, text kept.
     assert reply.status is MessageStatus.STOPPED and reply.error_title == "Interrupted"
