@@ -694,6 +694,10 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
                 return code
         return None
 
+    def on_message_view_typed_ahead(self, event: MessageView.TypedAhead) -> None:
+        event.stop()
+        self.query_one(PromptInput).type_ahead(event.text)
+
     def on_message_view_copy_requested(self, event: MessageView.CopyRequested) -> None:
         event.stop()
         self.copy_code(event.code)

@@ -40,7 +40,7 @@ from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Static, TextArea
+from textual.widgets import Button, Collapsible, Static
 
 from poe_tui.core.conversation import Message, MessageStatus
 from poe_tui.core.events import Retrying, Throttled
@@ -304,6 +304,14 @@ class MessageView(Vertical):
         def __init__(self, message: Message) -> None:
             super().__init__()
             self.message = message
+
+    class TypedAhead(TextualMessage):
+        """The user typed on a message (or pressed Esc on it): the prompt should take
+        the focus, and `text` (empty for Esc)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class BranchRequested(TextualMessage):
         """Show the previous (`step` -1) or next (+1) version of this turn."""
@@ -727,7 +735,7 @@ class MessageView(Vertical):
         return True
 
     def action_back_to_prompt(self) -> None:
-        self.screen.query_one("#prompt").focus()
+        self.post_message(self.TypedAhead(""))
 
     def on_key(self, event: events.Key) -> None:
         """Typing on a focused message goes to the prompt, unless the key is bound here
@@ -737,11 +745,9 @@ class MessageView(Vertical):
         active = self.screen.active_bindings.get(event.key)
         if active is not None and active.enabled:
             return  # ours, or a file row's inside us (o, s), or the screen's
-        prompt = self.screen.query_one("#prompt", TextArea)
         event.stop()
         event.prevent_default()
-        prompt.focus()
-        prompt.insert(event.character)
+        self.post_message(self.TypedAhead(event.character))
 
     def action_edit(self) -> None:
         self.post_message(self.EditRequested(self.message))

@@ -137,6 +137,12 @@ class PromptInput(TextArea):
         self._browse_index = None
         return True
 
+    def type_ahead(self, text: str) -> None:
+        """Take the focus, and `text` typed while another widget had it."""
+        self.focus()
+        if text:
+            self.insert(text)
+
     def clear_prompt(self) -> None:
         self.load_text("")
         self._browse_index = None
