@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+from textual.widgets._button import ButtonVariant
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -35,7 +36,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Label(self.question_title, id="confirm-title", markup=False)
             yield Static(self.body, id="confirm-body", markup=False)
             with Horizontal(id="confirm-buttons"):
-                variant = "error" if self.danger else "primary"
+                variant: ButtonVariant = "error" if self.danger else "primary"
                 yield Button(f"{self.yes_label} (y)", id="confirm-yes", variant=variant)
                 yield Button("Cancel (Esc)", id="confirm-no")
 

@@ -150,29 +150,29 @@ class FilePickerScreen(ModalScreen[list[Path] | None]):
             )
 
     def on_mount(self) -> None:
-        self.tree.focus()
-        self.watch(self.tree, "path", self._folder_changed, init=False)
+        self.file_tree.focus()
+        self.watch(self.file_tree, "path", self._folder_changed, init=False)
 
     @property
-    def tree(self) -> FileTree:
+    def file_tree(self) -> FileTree:
         return self.query_one(FileTree)
 
     # --- filters ------------------------------------------------------------------
 
     @on(Input.Changed, "#name-filter")
     async def _name_changed(self, event: Input.Changed) -> None:
-        self.tree.name_filter = event.value.strip()
-        await self.tree.reload()
+        self.file_tree.name_filter = event.value.strip()
+        await self.file_tree.reload()
 
     @on(Select.Changed, "#type-filter")
     async def _type_changed(self, event: Select.Changed) -> None:
-        self.tree.kind_filter = str(event.value)
-        await self.tree.reload()
+        self.file_tree.kind_filter = str(event.value)
+        await self.file_tree.reload()
 
     @on(Checkbox.Changed, "#hidden-files")
     async def _hidden_changed(self, event: Checkbox.Changed) -> None:
-        self.tree.show_hidden = event.value
-        await self.tree.reload()
+        self.file_tree.show_hidden = event.value
+        await self.file_tree.reload()
 
     def action_toggle_hidden(self) -> None:
         checkbox = self.query_one("#hidden-files", Checkbox)
@@ -191,11 +191,11 @@ class FilePickerScreen(ModalScreen[list[Path] | None]):
         text = event.value.strip()
         if not text:
             return
-        path = expand_path(text, Path(self.tree.path))
+        path = expand_path(text, Path(self.file_tree.path))
         if path.is_dir():
-            self.tree.path = path
+            self.file_tree.path = path
             event.input.value = ""
-            self.tree.focus()
+            self.file_tree.focus()
         elif path.exists() or path.is_symlink():
             self.dismiss([path])
         else:

@@ -80,7 +80,7 @@ class PromptInput(TextArea):
         self.editing: ChatMessage | None = None  # the earlier prompt being edited
         self._draft_before_edit = ""
 
-    def check_consume_key(self, key: str, character: str | None) -> bool:
+    def check_consume_key(self, key: str, character: str | None = None) -> bool:
         # Terminals send Alt+1..3 as Esc 1..3, which Textual reads as the characters
         # below; in an empty prompt they are the screen's suggestion keys, not text.
         if character in SUGGESTION_CHARACTERS and not self.text:
