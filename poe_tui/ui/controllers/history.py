@@ -337,8 +337,9 @@ class HistoryController:
             elif action == "unarchive":
                 await self._offload(self.store.unarchive, conversation_id)
                 self._say(f"“{summary.title}” is back in the list.")
-        except StoreError as error:
+        except StoreError as error:  # rolled back: the list is as it was
             self._say(str(error), title="Conversation", severity="error")
+            return
         await self.refresh_list()
 
     async def _rename(self, conversation_id: str, title: str) -> None:
