@@ -711,3 +711,23 @@ async def test_a_version_switch_the_store_refuses_is_a_notice(store, host, histo
     await history.show_versions()
     assert host.notes == [("the conversation store is closed", "Versions", "error")]
     assert host.versions == [{}]  # the arrows are a convenience: none, and no notice
+
+
+async def test_versions_read_for_a_chat_left_meanwhile_are_not_shown(store, host) -> None:
+    host.conversation = saved(store, "Q", ("hi", "hello"))
+    store.regenerate(host.conversation, host.conversation.messages[-1].id)
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def gated(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        held.set()
+        await release.wait()
+        return await asyncio.to_thread(call, *args, **kwargs)
+
+    history = controller(store, host, offload=gated)
+    reading = asyncio.create_task(history.show_versions())
+    await held.wait()
+    host.conversation = saved(store, "Other", ("yo", "hey"))  # the user opened another
+    release.set()
+    await reading
+    assert host.versions == []
