@@ -154,6 +154,12 @@ def make_title(prompt: str) -> str:
     return (cut if len(cut) > TITLE_LENGTH // 2 else text[: TITLE_LENGTH - 1]) + "…"
 
 
+def can_continue(message: Message) -> bool:
+    """A reply that ended early with some text can be asked to go on."""
+    ended_early = message.status in (MessageStatus.STOPPED, MessageStatus.FAILED)
+    return message.role == "assistant" and ended_early and bool(message.text.strip())
+
+
 class ConversationStore(Protocol):
     """Where conversations live; `store.SqliteStore` implements this."""
 

@@ -40,14 +40,15 @@ from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transports.registry import Transport, spec_for
 from poe_tui.store import StoreError, TurnLog
 from poe_tui.ui.controllers.accounting import AccountingController
+from poe_tui.ui.controllers.history import HistoryController
 from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
 from poe_tui.ui.messages import MessageChanged, Part
 from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
-from poe_tui.ui.screens.history_actions import HistoryActions
+from poe_tui.ui.screens.history_host import ChatHistoryHost
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
-from poe_tui.ui.widgets.conversation_list import ConversationList
+from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.parameter_form import ParameterForm
@@ -75,7 +76,7 @@ def is_empty_failure(message: Message) -> bool:
     return message.role == "assistant" and failed and not message.text.strip()
 
 
-class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
+class ChatScreen(AttachmentsMixin, Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -127,6 +128,13 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
         # Every reply streaming now, in any conversation, each run by the core's runner.
         self.replies = ReplyController(self._make_runner, self, spawn=self._spawn_reply)
+        self.history = HistoryController(
+            self.poe_app.store,
+            ChatHistoryHost(self),
+            self.replies,
+            clock=self.poe_app.clock,
+            hit_mark=(HIT_OPEN, HIT_CLOSE),
+        )
         self._uploads_shown: set[str] = set()  # replies whose prompt shows upload progress
         self._finished_away: set[str] = set()  # conversations whose reply ended unseen
         self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
@@ -206,9 +214,9 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         self._apply_width(self.app.size.width)
         await self.query_one(ConversationView).show_conversation(self.conversation)
         self._show_bot()
-        self.refresh_history_list()
+        await self.history.refresh_list()
         if self.poe_app.resume:
-            await self.resume_conversation(self.poe_app.resume)
+            await self.history.resume(self.poe_app.resume)
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_width(event.size.width)
@@ -370,7 +378,7 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         prompt.clear_prompt()
         prompt.end_edit(restore_draft=False)
         await self.query(SuggestionChips).remove()
-        await self.send_edited(event.editing, event.text)
+        await self.history.send_edited(event.editing, event.text)
 
     def _may_send(self) -> bool:
         """False (after saying why) while a reply streams or a parameter is invalid."""
@@ -732,10 +740,94 @@ class ChatScreen(HistoryActions, AttachmentsMixin, Screen[None]):
         if waiting is not None and any(m.id == waiting.reply.id for m in conversation.messages):
             self._restore_draft(waiting)
         await self.query_one(ConversationView).show_conversation(conversation)
-        self.show_branches()
+        await self.history.show_versions()
         self._show_bot()
         self.refresh_history_list()
         self.refresh_bindings()
+
+    # --- history: thin glue; the work is in HistoryController -------------------------
+
+    def _history_work(self, work: Coroutine[Any, Any, None]) -> None:
+        """In a worker: the store is read in a thread and a question waits for its
+        answer (push_screen_wait), while the screen goes on handling messages."""
+        self.run_worker(work, group="history", exit_on_error=False)
+
+    def refresh_history_list(self) -> None:
+        self._history_work(self.history.refresh_list())
+
+    def action_search_history(self) -> None:
+        self.list_visible = True
+        self.query_one(ConversationList).focus_search()
+
+    def on_conversation_list_search_changed(self, event: ConversationList.SearchChanged) -> None:
+        event.stop()
+        self._history_work(self.history.search(event.text))
+
+    async def on_conversation_list_selected(self, event: ConversationList.Selected) -> None:
+        event.stop()
+        await self.history.open(event.conversation_id)
+
+    async def on_conversation_list_hit_selected(self, event: ConversationList.HitSelected) -> None:
+        event.stop()
+        await self.history.open_hit(event.conversation_id, event.message_id)
+
+    def on_conversation_list_archived_toggled(
+        self, event: ConversationList.ArchivedToggled
+    ) -> None:
+        event.stop()
+        self.refresh_history_list()
+
+    def on_conversation_list_action_requested(
+        self, event: ConversationList.ActionRequested
+    ) -> None:
+        event.stop()
+        self._history_work(self.history.manage(event.action, event.conversation_id))
+
+    def action_manage_current(self, action: str) -> None:
+        self._history_work(self.history.manage_current(action))
+
+    def action_toggle_archived(self) -> None:
+        self.list_visible = True
+        self.query_one(ConversationList).action_toggle_archived()
+
+    def action_export_conversation(self, fmt: str) -> None:
+        self._history_work(self.history.export(fmt))
+
+    def action_import_conversation(self) -> None:
+        self._history_work(self.history.import_conversation())
+
+    def on_message_view_edit_requested(self, event: MessageView.EditRequested) -> None:
+        event.stop()
+        self.history.edit(event.message)
+
+    def action_edit_last_prompt(self) -> None:
+        self.history.edit_last()
+
+    def on_message_view_regenerate_requested(self, event: MessageView.RegenerateRequested) -> None:
+        event.stop()
+        if event.several:
+            self._history_work(self.history.regenerate_with_several(event.message))
+        else:
+            self._history_work(self.history.regenerate(event.message, event.choose_bot))
+
+    def action_regenerate_last(self, choose_bot: bool) -> None:
+        self._history_work(self.history.regenerate_last(choose_bot))
+
+    def action_regenerate_last_with_several(self) -> None:
+        self._history_work(self.history.regenerate_last_with_several())
+
+    async def on_message_view_continue_requested(
+        self, event: MessageView.ContinueRequested
+    ) -> None:
+        event.stop()
+        await self.history.continue_reply(event.message)
+
+    async def action_continue_last(self) -> None:
+        await self.history.continue_last()
+
+    async def on_message_view_branch_requested(self, event: MessageView.BranchRequested) -> None:
+        event.stop()
+        await self.history.switch_version(event.message, event.step)
 
     # --- balance and points -------------------------------------------------------------
 

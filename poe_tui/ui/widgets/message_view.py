@@ -42,7 +42,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Static
 
-from poe_tui.core.conversation import Message, MessageStatus
+from poe_tui.core.conversation import Message, MessageStatus, can_continue
 from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.text import strip_terminal_controls
 from poe_tui.ui.messages import MessageChanged, Part
@@ -240,12 +240,6 @@ class ThemedMarkdown:
 
 
 # --- the widget ----------------------------------------------------------------------------
-
-
-def can_continue(message: Message) -> bool:
-    """A reply that ended early with some text can be asked to go on."""
-    ended_early = message.status in (MessageStatus.STOPPED, MessageStatus.FAILED)
-    return message.role == "assistant" and ended_early and bool(message.text.strip())
 
 
 class MessageView(Vertical):
