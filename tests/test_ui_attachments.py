@@ -391,7 +391,7 @@ async def test_large_upload_shows_progress_and_esc_cancels(
 
 
 async def open_picker(pilot: Pilot[Any], folder: Path) -> FilePickerScreen:
-    chat(pilot)._picker_dir = folder
+    chat(pilot).attachments.picker_dir = folder
     await pilot.press("ctrl+t")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, FilePickerScreen))
     picker = pilot.app.screen
