@@ -19,7 +19,7 @@ from poe_tui.core.attachments import MessageFile
 from poe_tui.core.conversation import Conversation, Message
 from poe_tui.core.models import ModelInfo
 from poe_tui.fakepoe import FakePoeServer
-from poe_tui.fakepoe.upload_routes import demo_image_url
+from poe_tui.fakepoe.upload_routes import DEMO_IMAGE, demo_image_url, read_asset_bytes
 from poe_tui.store import SqliteStore, StoreError
 from poe_tui.ui.controllers.attachments import (
     AttachmentController,
@@ -29,7 +29,7 @@ from poe_tui.ui.controllers.attachments import (
     command_words,
 )
 
-PNG = (Path(__file__).resolve().parents[1] / "assets" / "demo-image.png").read_bytes()
+PNG = read_asset_bytes(DEMO_IMAGE)  # what the local server sends for the demo image
 NO_IMAGES = "no-images"  # a bot that lists text and files among its inputs, no images
 
 
