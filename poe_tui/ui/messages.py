@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 from textual.message import Message as TextualMessage
@@ -19,6 +20,17 @@ class Part(Enum):
     FILES = "files"  # its files changed (a bot's file was fetched)
     FOOTER = "footer"  # its points are known
     ERROR = "error"  # its error text changed (e.g. the balance is known now)
+    UPLOAD = "upload"  # one of its files is being uploaded, or the uploads ended
+
+
+@dataclass(frozen=True, slots=True)
+class UploadProgress:
+    """How far the upload of the message's file number `index` (from 0) has got."""
+
+    index: int
+    sent: int
+    total: int
+    cancel_key: str  # the key that stops it, said beside the progress
 
 
 class MessageChanged(TextualMessage):
@@ -31,6 +43,7 @@ class MessageChanged(TextualMessage):
         *,
         wait: Retrying | Throttled | None = None,
         suggestion_keys: list[str] | None = None,
+        upload: UploadProgress | None = None,
     ) -> None:
         super().__init__()
         self.message = message
@@ -38,3 +51,5 @@ class MessageChanged(TextualMessage):
         self.wait = wait
         # With STATUS, at the end of a reply shown in the open conversation: its chips.
         self.suggestion_keys = suggestion_keys
+        # With UPLOAD: the progress to show; None clears it (the uploads are over).
+        self.upload = upload

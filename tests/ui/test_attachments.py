@@ -386,7 +386,7 @@ async def test_large_upload_shows_progress_and_esc_cancels(
 
 
 async def open_picker(pilot: Pilot[Any], folder: Path) -> FilePickerScreen:
-    chat(pilot)._picker_dir = folder
+    chat(pilot).attachments.picker_dir = folder
     await pilot.press("ctrl+t")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, FilePickerScreen))
     picker = pilot.app.screen
@@ -547,7 +547,16 @@ async def test_hostile_names_from_bots_are_sanitized_when_saved(
         await screen.collect_reply_files(screen.job or _job(screen, reply))
         await workers_done(pilot.app)
         await wait_until(pilot, lambda: all(f.path for f in reply.attachments))
-        row = [r for r in screen.query(FileRow) if r.message is reply][-1]
+
+        def hostile_row() -> FileRow | None:
+            """The row of the fetched file, once drawn (the rows are redrawn per file)."""
+            rows = [r for r in screen.query(FileRow) if r.message is reply]
+            drawn = rows and rows[-1].file.path is not None and rows[-1].query(".file-name")
+            return rows[-1] if drawn else None
+
+        await wait_until(pilot, lambda: hostile_row() is not None)
+        row = hostile_row()
+        assert row is not None
         label = str(row.query_one(".file-name").render())
         assert "\x1b" not in label and "\\u001b" in label
         row.focus()
@@ -574,7 +583,8 @@ async def test_links_to_other_hosts_are_listed_but_fetched_only_when_asked(
         await screen.collect_reply_files(_job(screen, reply))
         (linked,) = [f for f in reply.attachments if f.url == "http://192.168.1.1/admin.png"]
         assert linked.path is None and fetched == []  # shown under the reply, not downloaded
-        assert [r for r in screen.query(FileRow) if r.file is linked]
+        # The view hears of the change by a message: wait for it.
+        await wait_until(pilot, lambda: any(r.file is linked for r in screen.query(FileRow)))
 
 
 def _job(screen: ChatScreen, reply: Message) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
@@ -40,22 +41,29 @@ from poe_tui.core.parameters import validate_parameters
 from poe_tui.core.transports.registry import Transport, spec_for
 from poe_tui.store import StoreError, TurnLog
 from poe_tui.ui.controllers.accounting import AccountingController
+from poe_tui.ui.controllers.attachments import (
+    AttachmentController,
+    Choice,
+    Severity,
+    command_words,
+)
 from poe_tui.ui.controllers.history import HistoryController
 from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
-from poe_tui.ui.messages import MessageChanged, Part
-from poe_tui.ui.screens.chat_attachments import AttachmentsMixin
+from poe_tui.ui.messages import MessageChanged, Part, UploadProgress
 from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
 from poe_tui.ui.screens.history_host import ChatHistoryHost
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, ConversationList
 from poe_tui.ui.widgets.conversation_view import ConversationView
+from poe_tui.ui.widgets.message_files import FileRow
 from poe_tui.ui.widgets.message_view import MessageView
 from poe_tui.ui.widgets.parameter_form import ParameterForm
 from poe_tui.ui.widgets.prompt_input import PromptInput
 from poe_tui.ui.widgets.suggestion_chips import SuggestionChips
 
 if TYPE_CHECKING:
+    from poe_tui.core.uploads import Uploader
     from poe_tui.ui.app import PoeApp
 
 WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
@@ -76,10 +84,10 @@ def is_empty_failure(message: Message) -> bool:
     return message.role == "assistant" and failed and not message.text.strip()
 
 
-class ChatScreen(AttachmentsMixin, Screen[None]):
+class ChatScreen(Screen[None]):
     CSS_PATH = "chat.tcss"
     AUTO_FOCUS = "#prompt"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 (Textual types it a plain list)
         (0, "-narrow"),
         (WIDE_COLUMNS, "-wide"),
         (ROOMY_COLUMNS, "-roomy"),
@@ -136,6 +144,16 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
             hit_mark=(HIT_OPEN, HIT_CLOSE),
         )
         self._uploads_shown: set[str] = set()  # replies whose prompt shows upload progress
+        self._uploader: Uploader | None = None
+        app = self.poe_app
+        self.attachments = AttachmentController(
+            self,
+            store=app.store,
+            settings=lambda: app.settings,
+            model_info=app.model_info,
+            base_url=app.base_url,
+            http=lambda: app.client.http,
+        )
         self._finished_away: set[str] = set()  # conversations whose reply ended unseen
         self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
         self._wide: bool | None = None
@@ -186,6 +204,13 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
         return TurnRunner(
             self.poe_app.client, sink, uploader=self.uploader, clock=self.poe_app.clock
         )
+
+    @property
+    def uploader(self) -> Uploader:
+        """One per run, so a file is uploaded once per conversation (content hash)."""
+        if self._uploader is None:
+            self._uploader = self.poe_app.client.uploader(self.poe_app.upload_url)
+        return self._uploader
 
     def _spawn_reply(self, work: Coroutine[Any, Any, None]) -> Worker[None]:
         return self.run_worker(work, group="reply", exit_on_error=False)
@@ -354,10 +379,12 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
             return
 
         async def send() -> None:
-            if not self.attachment_panel.files:
+            if not self.waiting.files:
                 event.prompt_input.clear_prompt()
                 await self.send_text(event.text)
-            elif not self.files_need_confirming(event.text):
+            elif self.attachments.unsupported_warnings(self.conversation.bot):
+                self.confirm_files_then_send(event.text)
+            else:
                 await self.send_with_files(event.text)
 
         await self.after_guards(send)  # the prompt keeps the text until it is sent
@@ -412,7 +439,7 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
         if files:
             user_message.attachments = list(files)
             self.save_conversation(self.conversation)  # the row first: files link to it
-            self.link_files(user_message)
+            await self.attachments.link(user_message)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
         view.follow_bottom()
@@ -481,19 +508,19 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
 
     def uploading(self, job: ReplyJob, index: int, sent: int, total: int) -> None:
         prompt = job.turn.prompt
-        widget = self._files_widget(prompt) if prompt is not None else None
-        if widget is not None:
+        if prompt is not None:
             self._uploads_shown.add(job.reply.id)
-            widget.show_progress(index, sent, total, self.poe_app.key_for("cancel_reply"))
+            progress = UploadProgress(index, sent, total, self.poe_app.key_for("cancel_reply"))
+            change = MessageChanged(prompt, Part.UPLOAD, upload=progress)
+            self.query_one(ConversationView).post_message(change)
 
     def _clear_upload_progress(self, job: ReplyJob) -> None:
         if job.reply.id not in self._uploads_shown:
             return
         self._uploads_shown.discard(job.reply.id)
         prompt = job.turn.prompt
-        widget = self._files_widget(prompt) if prompt is not None else None
-        if widget is not None:
-            widget.clear_progress()
+        if prompt is not None:
+            self.query_one(ConversationView).post_message(MessageChanged(prompt, Part.UPLOAD))
 
     def reply_finished(self, job: ReplyJob) -> None:
         if job.error is not None:
@@ -549,7 +576,7 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
             return
         if self.query_one(PromptInput).restore_draft(job.draft):
             self._draft_given_back = (reply.id, job.draft)
-        self.call_later(self.restore_files, job)
+        self.call_later(self.attachments.restore, job.turn.prompt)
 
     async def _take_back_draft(self, reply: Message) -> None:
         """The reply is asked for again (retry, continue): the prompt it came from no
@@ -561,10 +588,7 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
             return
         prompt.clear_prompt()
         index = next(i for i, m in enumerate(self.conversation.messages) if m is reply)
-        sent = {f.path for f in self.conversation.messages[index - 1].attachments if f.path}
-        for pending in list(self.attachment_panel.files):
-            if pending.file.path in sent:
-                await self.attachment_panel.remove(pending)
+        await self.attachments.drop_sent(self.conversation.messages[index - 1])
 
     def action_cancel_reply(self) -> None:
         """Stop the shown reply of the open conversation, else all of its versions."""
@@ -655,6 +679,114 @@ class ChatScreen(AttachmentsMixin, Screen[None]):
     def on_parameter_form_switch_to_native(self, event: ParameterForm.SwitchToNative) -> None:
         event.stop()
         self.set_transport(Transport.NATIVE.value)
+
+    # --- attachments: the controller's host, and the glue that needs a DOM node -------
+
+    @property
+    def waiting(self) -> AttachmentPanel:
+        panel: AttachmentPanel = self.query_one(AttachmentPanel)
+        return panel
+
+    def notice(self, text: str, *, title: str = "", severity: Severity = "information") -> None:
+        self.notify(text, title=title, severity=severity, markup=False)
+
+    async def ask_files(self, start: Path) -> list[Path] | None:
+        from poe_tui.ui.screens.file_picker import FilePickerScreen  # lazy: first paint
+
+        return await self.app.push_screen_wait(FilePickerScreen(start))
+
+    async def ask_unsupported(self, bot: str, warnings: list[str]) -> Choice | None:
+        from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
+
+        screen = ConfirmFilesScreen(self.poe_app.display_name(bot), warnings)
+        answer = await self.app.push_screen_wait(screen)
+        return "drop" if answer == "drop" else "send" if answer == "send" else None
+
+    async def ask_save_folder(self, name: str, folder: Path) -> Path | None:
+        from poe_tui.ui.screens.save_file import SaveFileScreen
+
+        return await self.app.push_screen_wait(SaveFileScreen(name, folder))
+
+    def files_changed(self, message: Message) -> None:
+        self.query_one(ConversationView).post_message(MessageChanged(message, Part.FILES))
+
+    def open_in_viewer(self, target: str) -> None:
+        self.poe_app.opener(target)
+
+    def on_unmount(self) -> None:
+        self.attachments.close()
+
+    def action_attach_file(self) -> None:
+        self.pick_files()
+
+    async def action_clear_attachments(self) -> None:
+        await self.waiting.take()
+
+    @work(group="file-picker", exclusive=True, exit_on_error=False)
+    async def pick_files(self) -> None:
+        if await self.attachments.pick_files(self.conversation.bot):
+            self.query_one(PromptInput).focus()
+
+    async def attach_path(self, path: Path) -> bool:
+        return await self.attachments.attach_path(path, self.conversation.bot)
+
+    async def attach_command(self, text: str) -> bool:
+        """`/attach` opens the picker; `/attach PATH…` attaches files. True if it was one."""
+        words = command_words(text)
+        if words is None:
+            return False
+        prompt = self.query_one(PromptInput)
+        if not words:
+            prompt.clear_prompt()
+            self.pick_files()
+        elif await self.attachments.attach_words(words, self.conversation.bot):
+            prompt.clear_prompt()  # on a problem the command stays, to be corrected
+        return True
+
+    async def on_prompt_input_paths_pasted(self, event: PromptInput.PathsPasted) -> None:
+        event.stop()
+        await self.attachments.attach_pasted(event.paths, self.conversation.bot)
+
+    @work(group="confirm-files", exclusive=True, exit_on_error=False)
+    async def confirm_files_then_send(self, text: str) -> None:
+        """The bot may not read some waiting files: the user decides, then it is sent."""
+        if await self.attachments.confirm_unsupported(self.conversation.bot):
+            await self.send_with_files(text)
+
+    async def send_with_files(self, text: str) -> None:
+        """Send `text` with the waiting files (send_prompt's second half)."""
+        if not self._may_send():
+            return
+        files = await self.attachments.take_files()
+        if files is not None:
+            self.query_one(PromptInput).clear_prompt()
+            await self.send_text(text, files=files)
+
+    def link_files(self, message: Message) -> None:
+        """For callers that cannot wait: the history records the files in a worker."""
+        self.run_worker(self.attachments.link(message), group="link-files", exit_on_error=False)
+
+    async def collect_reply_files(self, job: ReplyJob) -> None:
+        wanted = self.attachments.collect_reply_files(job.reply)
+        if wanted:
+            self.fetch_reply_files(job.reply, wanted)
+        self.files_changed(job.reply)
+
+    @work(group="fetch-files", exit_on_error=False)
+    async def fetch_reply_files(self, reply: Message, files: list[MessageFile]) -> None:
+        await self.attachments.fetch_reply_files(reply, files)
+
+    async def on_file_row_open_requested(self, event: FileRow.OpenRequested) -> None:
+        event.stop()
+        await self.attachments.open_file(event.file)
+
+    def on_file_row_save_requested(self, event: FileRow.SaveRequested) -> None:
+        event.stop()
+        self.save_file(event.file)
+
+    @work(group="save-file", exclusive=True, exit_on_error=False)
+    async def save_file(self, file: MessageFile) -> None:
+        await self.attachments.save_file(file)
 
     # --- suggested replies ----------------------------------------------------------------
 

@@ -110,7 +110,8 @@ class ChatHistoryHost:
         from poe_tui.ui.screens.confirm import ConfirmScreen  # lazy: first paint
 
         question = ConfirmScreen(title, body, yes=yes, danger=danger)
-        return bool(await self.screen.app.push_screen_wait(question))
+        answer: bool | None = await self.screen.app.push_screen_wait(question)
+        return bool(answer)
 
     async def ensure_models(self) -> list[ModelInfo] | None:
         return await self.screen.ensure_models()

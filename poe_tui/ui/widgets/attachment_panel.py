@@ -7,7 +7,6 @@ says how many files and how large they are together. The panel hides itself when
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -18,16 +17,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, Static
 
-from poe_tui.core.files import LocalFile, format_size, printable_name, type_label
+from poe_tui.core.files import format_size, printable_name, type_label
+from poe_tui.ui.controllers.attachments import PendingFile
 from poe_tui.ui.styles import load_css
 
-
-@dataclass(frozen=True, slots=True)
-class PendingFile:
-    """A checked file waiting to be sent; `warning` says why the bot may ignore it."""
-
-    file: LocalFile
-    warning: str | None = None
+__all__ = ["AttachmentChip", "AttachmentPanel", "PendingFile"]
 
 
 def chip_text(pending: PendingFile) -> str:
@@ -107,7 +101,7 @@ class AttachmentPanel(Vertical):
         self._changed()
         return True
 
-    async def remove(self, pending: PendingFile) -> None:
+    async def discard(self, pending: PendingFile) -> None:
         for chip in self.query(AttachmentChip):
             if chip.pending is pending:
                 await chip.remove()
@@ -133,7 +127,7 @@ class AttachmentPanel(Vertical):
         event.stop()
         chips = list(self.query(AttachmentChip))
         index = chips.index(event.chip) if event.chip in chips else -1
-        await self.remove(event.chip.pending)
+        await self.discard(event.chip.pending)
         rest = list(self.query(AttachmentChip))
         if rest:  # keep the keyboard in the panel: the next chip (or the last one)
             rest[min(max(index, 0), len(rest) - 1)].focus()

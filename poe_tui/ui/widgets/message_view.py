@@ -45,7 +45,7 @@ from textual.widgets import Button, Collapsible, Static
 from poe_tui.core.conversation import Message, MessageStatus, can_continue
 from poe_tui.core.events import Retrying, Throttled
 from poe_tui.core.text import strip_terminal_controls
-from poe_tui.ui.messages import MessageChanged, Part
+from poe_tui.ui.messages import MessageChanged, Part, UploadProgress
 from poe_tui.ui.styles import load_css
 from poe_tui.ui.widgets.message_files import MessageFiles
 from poe_tui.ui.widgets.reply_text import ReplyText, virtual_size_from_layout
@@ -389,6 +389,15 @@ class MessageView(Vertical):
                 self.refresh_footer()
             case Part.ERROR:
                 self.refresh_error()
+            case Part.UPLOAD:
+                self.show_upload(change.upload)
+
+    def show_upload(self, upload: UploadProgress | None) -> None:
+        for files in self.query_children(MessageFiles):
+            if upload is None:
+                files.clear_progress()
+            else:
+                files.show_progress(upload.index, upload.sent, upload.total, upload.cancel_key)
 
     async def sync(self) -> None:
         """Bring the widget in line with the message after its status changed."""
