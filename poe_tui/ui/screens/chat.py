@@ -1,12 +1,11 @@
 """The main screen: conversations on the left, the chat in the centre, balance on the right.
 
-The screen is the controller: it turns a sent prompt into a `Conversation` turn, runs
-the reply in a worker that writes typed core events into the `Message`, and lets the
-widgets show the message. Each reply is a `ReplyJob` with its own worker, so several
-stream at once: one per conversation (sending in another chat while one streams works),
-and several versions of one turn ("regenerate with several bots"). Only sending into a
-conversation whose shown reply is still arriving is refused, with a note (the prompt
-keeps what was typed).
+A view. It composes the widgets and the controllers (`ui/controllers/`: replies,
+history, attachments, accounting) and hands user actions to them; the turn itself runs
+in the core's `TurnRunner`, one `ReplyJob` per reply, so several stream at once: one
+per conversation, and several versions of one turn ("regenerate with several bots").
+The glue that needs the screen but not its layout lives beside it: `bot_host`,
+`points_host`, `reply_listener`, `history_host` and `attachment_host`.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
@@ -31,27 +29,26 @@ from poe_tui.core.accounting import (
     bot_names,
 )
 from poe_tui.core.attachments import MessageFile
-from poe_tui.core.chat import ReplyDelta, TurnRunner
+from poe_tui.core.chat import TurnRunner
 from poe_tui.core.chat.reducer import reset_for_retry
 from poe_tui.core.conversation import Conversation, Message, MessageStatus
-from poe_tui.core.errors import PoeError
-from poe_tui.core.guards import SendWarning
 from poe_tui.core.models import ModelInfo
-from poe_tui.core.parameters import validate_parameters
-from poe_tui.core.transports.registry import Transport, spec_for
+from poe_tui.core.transports.registry import Transport
 from poe_tui.store import StoreError, TurnLog
 from poe_tui.ui.controllers.accounting import AccountingController
 from poe_tui.ui.controllers.attachments import (
     AttachmentController,
-    Choice,
-    Severity,
     command_words,
 )
 from poe_tui.ui.controllers.history import HistoryController
 from poe_tui.ui.controllers.replies import ReplyController, ReplyJob, ReportingSink
-from poe_tui.ui.messages import MessageChanged, Part, UploadProgress
-from poe_tui.ui.screens.confirm_send import ConfirmSendScreen, guard_limits
+from poe_tui.ui.messages import MessageChanged, Part
+from poe_tui.ui.screens.attachment_host import ChatAttachmentHost
+from poe_tui.ui.screens.bot_host import ChatBot
+from poe_tui.ui.screens.chat_keys import CHAT_BINDINGS
 from poe_tui.ui.screens.history_host import ChatHistoryHost
+from poe_tui.ui.screens.points_host import ChatPoints
+from poe_tui.ui.screens.reply_listener import ChatReplyListener
 from poe_tui.ui.widgets.attachment_panel import AttachmentPanel
 from poe_tui.ui.widgets.balance_sidebar import BalanceSidebar
 from poe_tui.ui.widgets.conversation_list import HIT_CLOSE, HIT_OPEN, ConversationList
@@ -69,9 +66,7 @@ if TYPE_CHECKING:
 WIDE_COLUMNS = 100  # below this the balance sidebar hides itself
 ROOMY_COLUMNS = 130  # from here the conversation list gets its full width
 LIST_MIN_COLUMNS = 70  # below this the conversation list hides itself too
-ALT_DIGIT_KEYS = {1: "inverted_exclamation_mark", 2: "trade_mark_sign", 3: "pound_sign"}
 STORE_WARNING_EVERY_SECONDS = 30.0  # a failing history is said again at most this often
-COST_RECHECK_SECONDS = 5.0  # when a reply's history row is late, look again after this
 
 CLIPBOARD_NOTE = (
     "Sent with OSC 52; some terminals ignore it (tmux without `set-clipboard on`, macOS Terminal)."
@@ -93,40 +88,7 @@ class ChatScreen(Screen[None]):
         (ROOMY_COLUMNS, "-roomy"),
     ]
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
-        Binding("f2,ctrl+o", "pick_model", "Model", id="pick_model"),
-        Binding("escape", "cancel_reply", "Stop reply", id="cancel_reply"),
-        Binding("ctrl+r", "retry", "Retry", id="retry_reply"),
-        # Priority: the prompt (a TextArea) would take ctrl+y as "redo" otherwise.
-        Binding("ctrl+y", "copy_code", "Copy code", show=False, priority=True, id="copy_code"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle_sidebar"),
-        Binding("f3", "toggle_conversations", "Chats", show=False, id="toggle_conversations"),
-        Binding("f5", "refresh_balance", "Balance", show=False, id="refresh_balance"),
-        Binding("ctrl+f", "search_history", "Search chats", show=False, id="search_history"),
-        Binding("f8", "export_conversation('md')", "Export", show=False, id="export_markdown"),
-        Binding(
-            "shift+f8", "export_conversation('json')", "Export JSON", show=False, id="export_json"
-        ),
-        Binding("f9", "import_conversation", "Import", show=False, id="import_conversation"),
-        Binding("ctrl+t", "attach_file", "Attach", show=False, id="attach_file"),
-        Binding("f4", "pricing_browser", "Prices", id="pricing_browser"),
-        # Priority: the prompt would otherwise see alt+digit first. Only live while
-        # the prompt is empty and the latest reply has chips (see check_action).
-        # Terminals send Alt+1 as Esc 1, which Textual reads as "¡" (macOS Option+1), so
-        # each binding also takes that character's key name.
-        *(
-            Binding(
-                f"alt+{n},{ALT_DIGIT_KEYS[n]}",
-                f"suggestion({n})",
-                f"Suggestion {n}",
-                show=False,
-                priority=True,
-                id=f"suggestion_{n}",
-            )
-            for n in (1, 2, 3)
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CHAT_BINDINGS
 
     sidebar_visible: reactive[bool] = reactive(True, init=False)
     list_visible: reactive[bool] = reactive(True, init=False)
@@ -135,7 +97,8 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.conversation = Conversation(bot=self.poe_app.settings.default_bot)
         # Every reply streaming now, in any conversation, each run by the core's runner.
-        self.replies = ReplyController(self._make_runner, self, spawn=self._spawn_reply)
+        self.listener = ChatReplyListener(self)
+        self.replies = ReplyController(self._make_runner, self.listener, spawn=self._spawn_reply)
         self.history = HistoryController(
             self.poe_app.store,
             ChatHistoryHost(self),
@@ -143,29 +106,26 @@ class ChatScreen(Screen[None]):
             clock=self.poe_app.clock,
             hit_mark=(HIT_OPEN, HIT_CLOSE),
         )
-        self._uploads_shown: set[str] = set()  # replies whose prompt shows upload progress
         self._uploader: Uploader | None = None
         app = self.poe_app
         self.attachments = AttachmentController(
-            self,
+            ChatAttachmentHost(self),
             store=app.store,
             settings=lambda: app.settings,
             model_info=app.model_info,
             base_url=app.base_url,
             http=lambda: app.client.http,
         )
-        self._finished_away: set[str] = set()  # conversations whose reply ended unseen
-        self._drafts_away: dict[str, ReplyJob] = {}  # drafts to give back on return
+        self.finished_away: set[str] = set()  # conversations whose reply ended unseen
         self._wide: bool | None = None
-        self._models_lock = asyncio.Lock()
         # Points accounting (issue 7): the month's history, replies awaiting their bill,
         # failures for want of points, and guards waived per (conversation, bot).
         self.accounting = AccountingController(
             names_for=lambda bot: bot_names(bot, self.poe_app.models), clock=self.poe_app.clock
         )
-        self._confirming = False  # a guard's question is on screen
+        self.points = ChatPoints(self)
+        self.bot = ChatBot(self)
         self._last_store_warning = -STORE_WARNING_EVERY_SECONDS
-        self._draft_given_back: tuple[str, str] | None = None  # (reply id, draft)
 
     @property
     def poe_app(self) -> PoeApp:
@@ -283,34 +243,7 @@ class ChatScreen(Screen[None]):
     # --- the bot ----------------------------------------------------------------------
 
     def _show_bot(self) -> None:
-        self._show_total()
-        bot = self.conversation.bot
-        name = self.poe_app.display_name(bot)
-        key = self.poe_app.key_for("pick_model")
-        # Most important first: a narrow pane cuts the end (the transport is always seen).
-        header = Content.assemble(
-            (name, "bold"),
-            (" · ", "dim"),
-            (f"{spec_for(Transport.parse(self.conversation.transport)).label} API", ""),
-            (" · demo" if self.poe_app.demo else "", "italic dim"),
-            (f" · ▾ {key}", "dim"),
-            # The id only when it says more than the name (not just another case).
-            (f" ({bot})" if name.casefold() != bot.casefold() else "", "dim"),
-        )
-        self.query_one("#bot-header", Static).update(header)
-        self.query_one(PromptInput).show_bot(name)
-        sidebar = self.query_one(BalanceSidebar)
-        sidebar.show_bot(bot, self.poe_app.model_info(bot))
-        sidebar.show_transport(self.conversation.transport)
-        self.call_later(self._show_parameters)
-
-    async def _show_parameters(self) -> None:
-        conversation = self.conversation
-        await self.query_one(BalanceSidebar).show_parameters(
-            self.poe_app.model_info(conversation.bot),
-            conversation.transport,
-            conversation.parameters,
-        )
+        self.bot.show()
 
     def on_click(self, event: events.Click) -> None:
         if event.widget is not None and event.widget.id == "bot-header":
@@ -321,45 +254,13 @@ class ChatScreen(Screen[None]):
 
     @work(group="picker", exclusive=True, exit_on_error=False)
     async def choose_model(self) -> None:
-        models = await self.ensure_models()
-        if models is None:
-            return
-        from poe_tui.ui.screens.model_picker import ModelPickerScreen  # lazy: first paint
-
-        picker = ModelPickerScreen(models, self.conversation.bot)
-        choice = await self.app.push_screen_wait(picker)
-        if choice:
-            self.use_bot(choice)
-        self.query_one(PromptInput).focus()  # next comes a prompt, whatever had focus
+        await self.bot.choose()
 
     def use_bot(self, bot: str) -> None:
-        """Switch the current conversation to `bot` and make it the default for new ones."""
-        if bot != self.conversation.bot:
-            self.conversation.parameters = {}  # values belong to the bot that declared them
-        self.conversation.bot = bot
-        self._keep_transport_possible()
-        self.poe_app.save_settings(default_bot=bot)
-        if self.conversation.messages:
-            self.save_conversation(self.conversation)
-        self._show_bot()
-        self.refresh_history_list()
+        self.bot.use(bot)
 
     async def ensure_models(self) -> list[ModelInfo] | None:
-        """The model list, fetched once; None (after a notification) when it fails."""
-        async with self._models_lock:
-            if self.poe_app.models is None:
-                try:
-                    catalogue = await self.poe_app.client.list_models()
-                except PoeError as error:
-                    self.notify(
-                        error.one_line(), title="Model list", severity="warning", markup=False
-                    )
-                    return None
-                self.poe_app.models = catalogue
-                if notice := catalogue.skipped_notice():  # once: the list is fetched once
-                    self.notify(notice, title="Model list", severity="warning", markup=False)
-                self._show_bot()
-            return self.poe_app.models
+        return await self.bot.ensure_models()
 
     @work(group="models", exclusive=True, exit_on_error=False)
     async def load_models(self) -> None:
@@ -370,16 +271,16 @@ class ChatScreen(Screen[None]):
     @on(PromptInput.Submitted)
     async def send_prompt(self, event: PromptInput.Submitted) -> None:
         if event.editing is not None:
-            if self._may_send():
+            if self.may_send():
                 await self.after_guards(lambda: self._send_edit(event))
             return
         if await self.attach_command(event.text):  # "/attach PATH": files, not a prompt
             return
-        if not self._may_send():
+        if not self.may_send():
             return
 
         async def send() -> None:
-            if not self.waiting.files:
+            if not self.query_one(AttachmentPanel).files:
                 event.prompt_input.clear_prompt()
                 await self.send_text(event.text)
             elif self.attachments.unsupported_warnings(self.conversation.bot):
@@ -391,7 +292,7 @@ class ChatScreen(Screen[None]):
 
     async def _send_edit(self, event: PromptInput.Submitted) -> None:
         """An earlier prompt, edited: sent as a new version (with the original's files)."""
-        if event.editing is None or not self._may_send():
+        if event.editing is None or not self.may_send():
             return
         if not any(m is event.editing for m in self.conversation.messages):
             self.notify(
@@ -407,7 +308,7 @@ class ChatScreen(Screen[None]):
         await self.query(SuggestionChips).remove()
         await self.history.send_edited(event.editing, event.text)
 
-    def _may_send(self) -> bool:
+    def may_send(self) -> bool:
         """False (after saying why) while a reply streams or a parameter is invalid."""
         form = self.query_one(ParameterForm)
         if form.has_errors:
@@ -494,44 +395,11 @@ class ChatScreen(Screen[None]):
         self.refresh_bindings()
         return job
 
-    # --- what the reply controller reports --------------------------------------------
-
-    def reply_changed(self, job: ReplyJob, delta: ReplyDelta, *, wait_changed: bool) -> None:
-        if job.discarded or not self.is_mounted:  # deleted, or the app is closing
-            return
-        self._clear_upload_progress(job)
-        view = self.query_one(ConversationView)
-        if wait_changed:
-            view.post_message(MessageChanged(job.reply, Part.WAIT, wait=delta.wait))
-        if delta.has_content or delta.files or delta.plain_text is not None:
-            view.post_message(MessageChanged(job.reply, Part.TEXT))
-
-    def uploading(self, job: ReplyJob, index: int, sent: int, total: int) -> None:
-        prompt = job.turn.prompt
-        if prompt is not None:
-            self._uploads_shown.add(job.reply.id)
-            progress = UploadProgress(index, sent, total, self.poe_app.key_for("cancel_reply"))
-            change = MessageChanged(prompt, Part.UPLOAD, upload=progress)
-            self.query_one(ConversationView).post_message(change)
-
-    def _clear_upload_progress(self, job: ReplyJob) -> None:
-        if job.reply.id not in self._uploads_shown:
-            return
-        self._uploads_shown.discard(job.reply.id)
-        prompt = job.turn.prompt
-        if prompt is not None:
-            self.query_one(ConversationView).post_message(MessageChanged(prompt, Part.UPLOAD))
-
-    def reply_finished(self, job: ReplyJob) -> None:
-        if job.error is not None:
-            self._report_bug(job.error, "a reply")
-        self.call_later(self._finish_reply, job)
-
     async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self._report_bug(event.worker.error, event.worker.name or "a background task")
+            self.report_bug(event.worker.error, event.worker.name or "a background task")
 
-    def _report_bug(self, error: BaseException | None, where: str) -> None:
+    def report_bug(self, error: BaseException | None, where: str) -> None:
         """A background task failed on something we did not foresee: say so, keep going
         (the workers run with exit_on_error=False, so this is the only trace)."""
         self.notify(
@@ -542,53 +410,6 @@ class ChatScreen(Screen[None]):
             timeout=15,
             markup=False,
         )
-
-    async def _finish_reply(self, job: ReplyJob) -> None:
-        reply = job.reply
-        self._clear_upload_progress(job)
-        here = job.conversation.id == self.conversation.id
-        if not job.discarded:
-            await self.collect_reply_files(job)
-            if not here:
-                self._finished_away.add(job.conversation.id)
-        keys = self._suggestion_keys() if here else None
-        self.query_one(ConversationView).post_message(
-            MessageChanged(reply, Part.STATUS, suggestion_keys=keys)
-        )
-        self._restore_draft(job)
-        self.refresh_history_list()
-        self.refresh_bindings()
-        model = self.poe_app.model_info(reply.bot)
-        if self.accounting.reply_ended(job.conversation, reply, job.turn.failure, model):
-            self._refresh_error(reply)
-        self.refresh_account()
-
-    def _restore_draft(self, job: ReplyJob) -> None:
-        reply = job.reply
-        failed_early = reply.status is MessageStatus.FAILED and not reply.text.strip()
-        if job.draft is None or not (failed_early or reply.status is MessageStatus.STOPPED):
-            return
-        if job.discarded:
-            return
-        if job.conversation.id != self.conversation.id:
-            # It ended while the user was elsewhere: the draft waits for their return.
-            self._drafts_away[job.conversation.id] = job
-            return
-        if self.query_one(PromptInput).restore_draft(job.draft):
-            self._draft_given_back = (reply.id, job.draft)
-        self.call_later(self.attachments.restore, job.turn.prompt)
-
-    async def _take_back_draft(self, reply: Message) -> None:
-        """The reply is asked for again (retry, continue): the prompt it came from no
-        longer waits in the prompt box, or Enter would send it a second time."""
-        given = self._draft_given_back
-        self._draft_given_back = None
-        prompt = self.query_one(PromptInput)
-        if given is None or given[0] != reply.id or prompt.text.strip() != given[1].strip():
-            return
-        prompt.clear_prompt()
-        index = next(i for i, m in enumerate(self.conversation.messages) if m is reply)
-        await self.attachments.drop_sent(self.conversation.messages[index - 1])
 
     def action_cancel_reply(self) -> None:
         """Stop the shown reply of the open conversation, else all of its versions."""
@@ -618,7 +439,7 @@ class ChatScreen(Screen[None]):
         if reply is not self._retry_target():
             return  # something changed while the guard asked
         self.accounting.retried(reply)
-        await self._take_back_draft(reply)
+        await self.listener.take_back_draft(reply)
         reset_for_retry(reply, self.poe_app.clock())
         reply.bot = self.conversation.bot
         self.query_one(ConversationView).follow_bottom()
@@ -635,32 +456,7 @@ class ChatScreen(Screen[None]):
         self.set_transport(value)
 
     def set_transport(self, value: str) -> bool:
-        """Use `value` for this conversation's next messages; False (with a note) when
-        the bot cannot be reached that way, leaving the transport as it was."""
-        transport = Transport.parse(value)
-        bot = self.conversation.bot
-        refusal = spec_for(transport).refusal(bot, self.poe_app.model_info(bot))
-        if refusal is not None:
-            self.notify(refusal.message, title="Transport", severity="warning", markup=False)
-            self._show_bot()  # puts the sidebar's Select back
-            return False
-        self.conversation.transport = transport.value
-        self._show_bot()
-        return True
-
-    def _keep_transport_possible(self) -> None:
-        """After a bot change: a door that does not serve the new bot (Anthropic: Claude
-        only) falls back to native, which serves every bot."""
-        spec = spec_for(Transport.parse(self.conversation.transport))
-        bot = self.conversation.bot
-        if spec.refusal(bot, self.poe_app.model_info(bot)) is None:
-            return
-        self.conversation.transport = Transport.NATIVE.value
-        self.notify(
-            f"{bot} is not served by the {spec.label} API; using native.",
-            title="Transport",
-            markup=False,
-        )
+        return self.bot.set_transport(value)
 
     @on(Select.Changed, "#transport")
     def _transport_chosen(self, event: Select.Changed) -> None:
@@ -670,48 +466,13 @@ class ChatScreen(Screen[None]):
 
     def on_parameter_form_changed(self, event: ParameterForm.Changed) -> None:
         event.stop()
-        model = self.poe_app.model_info(self.conversation.bot)
-        values = event.values
-        if model is not None:
-            values = validate_parameters(model, values)  # the form already coerced them
-        self.conversation.parameters = values
+        self.bot.set_parameters(event.values)
 
     def on_parameter_form_switch_to_native(self, event: ParameterForm.SwitchToNative) -> None:
         event.stop()
         self.set_transport(Transport.NATIVE.value)
 
     # --- attachments: the controller's host, and the glue that needs a DOM node -------
-
-    @property
-    def waiting(self) -> AttachmentPanel:
-        panel: AttachmentPanel = self.query_one(AttachmentPanel)
-        return panel
-
-    def notice(self, text: str, *, title: str = "", severity: Severity = "information") -> None:
-        self.notify(text, title=title, severity=severity, markup=False)
-
-    async def ask_files(self, start: Path) -> list[Path] | None:
-        from poe_tui.ui.screens.file_picker import FilePickerScreen  # lazy: first paint
-
-        return await self.app.push_screen_wait(FilePickerScreen(start))
-
-    async def ask_unsupported(self, bot: str, warnings: list[str]) -> Choice | None:
-        from poe_tui.ui.screens.confirm_files import ConfirmFilesScreen
-
-        screen = ConfirmFilesScreen(self.poe_app.display_name(bot), warnings)
-        answer = await self.app.push_screen_wait(screen)
-        return "drop" if answer == "drop" else "send" if answer == "send" else None
-
-    async def ask_save_folder(self, name: str, folder: Path) -> Path | None:
-        from poe_tui.ui.screens.save_file import SaveFileScreen
-
-        return await self.app.push_screen_wait(SaveFileScreen(name, folder))
-
-    def files_changed(self, message: Message) -> None:
-        self.query_one(ConversationView).post_message(MessageChanged(message, Part.FILES))
-
-    def open_in_viewer(self, target: str) -> None:
-        self.poe_app.opener(target)
 
     def on_unmount(self) -> None:
         self.attachments.close()
@@ -720,7 +481,7 @@ class ChatScreen(Screen[None]):
         self.pick_files()
 
     async def action_clear_attachments(self) -> None:
-        await self.waiting.take()
+        await self.query_one(AttachmentPanel).take()
 
     @work(group="file-picker", exclusive=True, exit_on_error=False)
     async def pick_files(self) -> None:
@@ -755,7 +516,7 @@ class ChatScreen(Screen[None]):
 
     async def send_with_files(self, text: str) -> None:
         """Send `text` with the waiting files (send_prompt's second half)."""
-        if not self._may_send():
+        if not self.may_send():
             return
         files = await self.attachments.take_files()
         if files is not None:
@@ -770,7 +531,7 @@ class ChatScreen(Screen[None]):
         wanted = self.attachments.collect_reply_files(job.reply)
         if wanted:
             self.fetch_reply_files(job.reply, wanted)
-        self.files_changed(job.reply)
+        self.query_one(ConversationView).post_message(MessageChanged(job.reply, Part.FILES))
 
     @work(group="fetch-files", exit_on_error=False)
     async def fetch_reply_files(self, reply: Message, files: list[MessageFile]) -> None:
@@ -790,7 +551,7 @@ class ChatScreen(Screen[None]):
 
     # --- suggested replies ----------------------------------------------------------------
 
-    def _suggestion_keys(self) -> list[str]:
+    def suggestion_keys(self) -> list[str]:
         return [self.poe_app.key_for(f"suggestion_{n}") for n in (1, 2, 3)]
 
     def _suggestion(self, number: int) -> str | None:
@@ -807,12 +568,12 @@ class ChatScreen(Screen[None]):
 
     async def action_suggestion(self, number: int) -> None:
         text = self._suggestion(number)
-        if text is not None and self._may_send():
+        if text is not None and self.may_send():
             await self.after_guards(lambda: self.send_text(text))
 
     async def on_suggestion_chips_chosen(self, event: SuggestionChips.Chosen) -> None:
         event.stop()
-        if self._may_send():
+        if self.may_send():
             await self.after_guards(lambda: self.send_text(event.text))
 
     # --- code blocks --------------------------------------------------------------------
@@ -866,11 +627,9 @@ class ChatScreen(Screen[None]):
     async def open_conversation(self, conversation: Conversation) -> None:
         # A reply streaming elsewhere keeps streaming into its own Message.
         self.conversation = conversation
-        self._finished_away.discard(conversation.id)
+        self.finished_away.discard(conversation.id)
         self.query_one(PromptInput).end_edit(restore_draft=True)
-        waiting = self._drafts_away.pop(conversation.id, None)
-        if waiting is not None and any(m.id == waiting.reply.id for m in conversation.messages):
-            self._restore_draft(waiting)
+        self.listener.returned_to(conversation)
         await self.query_one(ConversationView).show_conversation(conversation)
         await self.history.show_versions()
         self._show_bot()
@@ -970,28 +729,8 @@ class ChatScreen(Screen[None]):
         event.stop()
         self.refresh_account()
 
-    @work(group="account", exclusive=True, exit_on_error=False)
-    async def refresh_account(self) -> None:
-        update = await self.accounting.refresh(self.poe_app.client)
-        sidebar = self.query_one(BalanceSidebar)
-        if update.balance_error is not None:
-            said = update.balance_error.one_line()
-            sidebar.show_balance(None, error=said)
-            self.notify(said, title="Balance", severity="warning", markup=False)
-            return
-        sidebar.show_balance(update.balance)
-        for reply in update.explained:
-            self._refresh_error(reply)
-        if update.history_error is not None:
-            said = update.history_error.one_line()
-            self.notify(said, title="Points history", severity="warning", markup=False)
-        if update.history_loaded:
-            sidebar.show_history(self.accounting.ledger.entries, now=update.now)
-            self._show_observed_costs()
-        for reply in update.priced:
-            self._show_points(reply)
-        if update.still_waiting:
-            self.set_timer(COST_RECHECK_SECONDS, self.refresh_account, name="cost-recheck")
+    def refresh_account(self) -> None:
+        self.points.refresh()
 
     def save_conversation(self, conversation: Conversation) -> bool:
         """Save to the history; a store that fails (disk full, locked by another program)
@@ -1017,94 +756,13 @@ class ChatScreen(Screen[None]):
             markup=False,
         )
 
-    def _save_owner(self, reply: Message) -> None:
-        """Write a finished reply again (its points or error changed), wherever the user
-        is now. An update only: a conversation deleted meanwhile must stay deleted."""
-        owner = self.accounting.owner_of(reply)
-        if owner is None:
-            return
-        try:
-            self.poe_app.store.update_reply(owner, reply)
-        except StoreError as error:
-            self.history_problem(error)
-
-    def _show_points(self, reply: Message) -> None:
-        if reply.points is None:
-            return
-        self._save_owner(reply)
-        self.refresh_history_list()  # the list shows each conversation's points
-        self.query_one(ConversationView).post_message(MessageChanged(reply, Part.FOOTER))
-        self._show_total()
-
-    # --- points accounting and guards (issue 7) -----------------------------------------
-
-    def _refresh_error(self, reply: Message) -> None:
-        self.query_one(ConversationView).post_message(MessageChanged(reply, Part.ERROR))
-        self._save_owner(reply)
-
-    def _show_total(self) -> None:
-        """What this conversation has cost so far, at the right of the header."""
-        total = self.query_one("#chat-total", Static)
-        # Every version's replies, as the list counts them: points spent are spent.
-        try:
-            spent = self.poe_app.store.points_of(self.conversation.id)
-        except StoreError:
-            spent = sum(m.points or 0 for m in self.conversation.messages)
-        total.display = spent != 0
-        total.update(Content.assemble((f"{spent:,}", "bold"), (" pts", "dim")))
-
-    def _show_observed_costs(self) -> None:
-        from poe_tui.ui.screens.pricing_browser import PricingBrowserScreen
-
-        observed = self.accounting.observed()
-        for screen in self.app.screen_stack:
-            if isinstance(screen, PricingBrowserScreen) and observed is not None:
-                screen.show_observed(observed)
-
-    def _send_warnings(self, bot: str) -> list[SendWarning]:
-        model = self.poe_app.model_info(bot)
-        limits = guard_limits(self.poe_app.settings)
-        return self.accounting.warnings(self.conversation.id, bot, model, limits)
-
     async def after_guards(
         self, send: Callable[[], Awaitable[None]], bot: str | None = None
     ) -> None:
-        """Run `send` now, or once the user confirms what the guards warn about; `bot` is
-        who will answer (the conversation's own bot by default)."""
-        if self._confirming:
-            return  # a second Enter queued behind the first: one question is enough
-        bot = bot or self.conversation.bot
-        warnings = self._send_warnings(bot)
-        if not warnings:
-            await send()
-            return
-        conversation_id = self.conversation.id
-        self._confirming = True
-
-        async def answered(answer: str | None) -> None:
-            self._confirming = False
-            if answer is None:
-                self.query_one(PromptInput).focus()  # the text is still there
-                return
-            if answer == "always":
-                self.accounting.waive(conversation_id, bot)
-            if self._may_send():
-                await send()
-
-        name = self.poe_app.display_name(bot)
-        self.app.push_screen(ConfirmSendScreen(warnings, name), callback=answered)
+        await self.points.after_guards(send, bot)
 
     async def guards_allow(self, bot: str) -> bool:
-        """Whether `bot` may answer here, asking first when a guard warns (in a worker:
-        the question is awaited, so several bots are asked about one after another)."""
-        warnings = self._send_warnings(bot)
-        if not warnings:
-            return True
-        name = self.poe_app.display_name(bot)
-        answer = await self.app.push_screen_wait(ConfirmSendScreen(warnings, name))
-        if answer == "always":
-            self.accounting.waive(self.conversation.id, bot)
-        return answer is not None
+        return await self.points.guards_allow(bot)
 
     def action_pricing_browser(self) -> None:
         self.open_pricing_browser()

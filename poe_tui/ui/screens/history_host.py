@@ -53,7 +53,7 @@ class ChatHistoryHost:
             summaries,
             screen.conversation.id,
             streaming=screen.replies.streaming_ids(),
-            finished=screen._finished_away,
+            finished=screen.finished_away,
         )
 
     def show_hits(self, hits: Sequence[SearchHit], titles: Sequence[ConversationSummary]) -> None:
@@ -135,7 +135,7 @@ class ChatHistoryHost:
     # --- replies ----------------------------------------------------------------------
 
     def may_send(self) -> bool:
-        return self.screen._may_send()
+        return self.screen.may_send()
 
     async def after_guards(self, send: Callable[[], Awaitable[None]], bot: str) -> None:
         await self.screen.after_guards(send, bot)
@@ -152,7 +152,7 @@ class ChatHistoryHost:
         return self.screen.launch_reply(reply, draft=draft)
 
     async def take_back_draft(self, reply: Message) -> None:
-        await self.screen._take_back_draft(reply)
+        await self.screen.listener.take_back_draft(reply)
 
     def link_files(self, message: Message) -> None:
         self.screen.link_files(message)
