@@ -85,7 +85,7 @@ class ChatBot:
         self._keep_transport_possible()
         screen.poe_app.save_settings(default_bot=bot)
         if conversation.messages:
-            screen.save_conversation(conversation)
+            screen.run_worker(screen.save_conversation(conversation), group="save-bot")
         self.show()
         screen.refresh_history_list()
 

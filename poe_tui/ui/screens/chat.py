@@ -339,7 +339,7 @@ class ChatScreen(Screen[None]):
         user_message = self.conversation.add_user_message(text)
         if files:
             user_message.attachments = list(files)
-            self.save_conversation(self.conversation)  # the row first: files link to it
+            await self.save_conversation(self.conversation)  # the row first: files link to it
             await self.attachments.link(user_message)
         view = self.query_one(ConversationView)
         await view.add_message(user_message)
@@ -355,21 +355,26 @@ class ChatScreen(Screen[None]):
         messages = self.conversation.messages
         if len(messages) < 2 or not is_empty_failure(messages[-1]):
             return
-        if messages[-2].role != "user" or self._has_versions(messages[-2:]):
-            return
-        view = self.query_one(ConversationView)
         dropped = messages[-2:]
+        if dropped[0].role != "user" or await self._has_versions(dropped):
+            return
+        if messages[-2:] != dropped:
+            return  # it changed while the history was asked
+        view = self.query_one(ConversationView)
         for message in dropped:
             await view.remove_message(message)
         del messages[-2:]
+        store = self.poe_app.store
+        ids = [m.id for m in dropped]
         try:
-            self.poe_app.store.drop_messages(self.conversation, [m.id for m in dropped])
+            await asyncio.to_thread(store.drop_messages, self.conversation, ids)
         except StoreError as error:
             self.history_problem(error)
 
-    def _has_versions(self, messages: list[Message]) -> bool:
+    async def _has_versions(self, messages: list[Message]) -> bool:
+        store = self.poe_app.store
         try:
-            versions = self.poe_app.store.branch_positions(self.conversation.id)
+            versions = await asyncio.to_thread(store.branch_positions, self.conversation.id)
         except StoreError:
             return True  # unsure: keep everything
         return any(m.id in versions for m in messages)
@@ -382,15 +387,15 @@ class ChatScreen(Screen[None]):
             await view.add_message(reply)
         else:
             view.post_message(MessageChanged(reply, Part.STATUS))  # streaming again
+        await self.save_conversation(self.conversation)  # listed at once, as it streams
         self.launch_reply(reply, draft=draft, continuing=continuing)
         self.refresh_history_list()
 
     def launch_reply(
         self, reply: Message, *, draft: str | None, continuing: bool = False
     ) -> ReplyJob:
-        """Save the open conversation with `reply` on its shown path, then stream the
-        reply in a job of its own."""
-        self.save_conversation(self.conversation)
+        """Stream `reply` (on the open conversation's shown path) in a job of its own; the
+        runner saves the conversation with it before anything is sent."""
         job = self.replies.start(self.conversation, reply, draft=draft, continuing=continuing)
         self.refresh_bindings()
         return job
@@ -729,14 +734,20 @@ class ChatScreen(Screen[None]):
         event.stop()
         self.refresh_account()
 
-    def refresh_account(self) -> None:
-        self.points.refresh()
+    @work(group="account", exclusive=True, exit_on_error=False)
+    async def refresh_account(self) -> None:
+        await self.points.refresh_now()
 
-    def save_conversation(self, conversation: Conversation) -> bool:
-        """Save to the history; a store that fails (disk full, locked by another program)
-        is said, not fatal: the chat goes on and what is on screen stays."""
+    @work(group="chat-total", exclusive=True, exit_on_error=False)
+    async def show_total(self) -> None:
+        await self.points.show_total_now()
+
+    async def save_conversation(self, conversation: Conversation) -> bool:
+        """Save to the history, off the event loop; a store that fails (disk full, locked
+        by another program) is said, not fatal: the chat goes on and what is on screen
+        stays."""
         try:
-            self.poe_app.store.save(conversation)
+            await asyncio.to_thread(self.poe_app.store.save, conversation)
         except StoreError as error:
             self.history_problem(error)
             return False

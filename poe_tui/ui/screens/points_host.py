@@ -4,13 +4,14 @@ sidebar, the header and the replies' footers, and the guards' questions before a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
-from poe_tui.core.conversation import Message
+from poe_tui.core.conversation import Conversation, Message
 from poe_tui.core.guards import SendWarning
 from poe_tui.store import StoreError
 from poe_tui.ui.controllers.replies import ReplyJob
@@ -35,11 +36,12 @@ class ChatPoints:
     # --- balance, history and each reply's cost ----------------------------------------
 
     def refresh(self) -> None:
-        self.screen.run_worker(
-            self._refresh(), group="account", exclusive=True, exit_on_error=False
-        )
+        if self.screen.is_mounted:  # not for a late recheck timer while the app closes
+            self.screen.refresh_account()
 
-    async def _refresh(self) -> None:
+    async def refresh_now(self) -> None:
+        """The balance and the history again (in the screen's `refresh_account` worker:
+        one at a time, a newer one cancels an older one)."""
         screen = self.screen
         update = await self.accounting.refresh(screen.poe_app.client)
         sidebar = screen.query_one(BalanceSidebar)
@@ -74,10 +76,12 @@ class ChatPoints:
         """Write a finished reply again (its points or error changed), wherever the user
         is now. An update only: a conversation deleted meanwhile must stay deleted."""
         owner = self.accounting.owner_of(reply)
-        if owner is None:
-            return
+        if owner is not None:
+            self.screen.run_worker(self._update_reply(owner, reply), group="save-points")
+
+    async def _update_reply(self, owner: Conversation, reply: Message) -> None:
         try:
-            self.screen.poe_app.store.update_reply(owner, reply)
+            await asyncio.to_thread(self.screen.poe_app.store.update_reply, owner, reply)
         except StoreError as error:
             self.screen.history_problem(error)
 
@@ -94,14 +98,20 @@ class ChatPoints:
         self._save_owner(reply)
 
     def show_total(self) -> None:
+        self.screen.show_total()
+
+    async def show_total_now(self) -> None:
         """What this conversation has cost so far, at the right of the header."""
         screen = self.screen
-        total = screen.query_one("#chat-total", Static)
+        conversation = screen.conversation
         # Every version's replies, as the list counts them: points spent are spent.
         try:
-            spent = screen.poe_app.store.points_of(screen.conversation.id)
+            spent = await asyncio.to_thread(screen.poe_app.store.points_of, conversation.id)
         except StoreError:
-            spent = sum(m.points or 0 for m in screen.conversation.messages)
+            spent = sum(m.points or 0 for m in conversation.messages)
+        if conversation is not screen.conversation:
+            return  # the user moved on meanwhile
+        total = screen.query_one("#chat-total", Static)
         total.display = spent != 0
         total.update(Content.assemble((f"{spent:,}", "bold"), (" pts", "dim")))
 

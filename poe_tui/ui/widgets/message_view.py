@@ -331,6 +331,7 @@ class MessageView(Vertical):
         self._code_by_widget: dict[Static, str] = {}
         self._follows_theme = False
         self._thinking_shown = ""
+        self._ended = False  # the reply's text is final (sealing need not wait)
 
     @property
     def is_reply(self) -> bool:
@@ -480,7 +481,10 @@ class MessageView(Vertical):
     async def _seal_finished_blocks(self) -> None:
         """Move finished top-level blocks above the live tail, rendered once for good."""
         live = self._shown[self._sealed :]
-        if self._plain_from is None and len(live) >= SEAL_AT_CHARS:
+        # While it streams, sealing waits for a long enough tail (each seal costs a mount);
+        # once the reply ended, every finished block goes.
+        threshold = 0 if self._ended else SEAL_AT_CHARS
+        if self._plain_from is None and len(live) >= threshold:
             cut = seal_point(live[: LIVE_LIMIT_CHARS * 2], keep=0)  # never parse a flood
             if cut:
                 await self._seal(live[:cut])
@@ -525,8 +529,14 @@ class MessageView(Vertical):
 
     async def _finish_stream(self) -> None:
         self._stop_timer()
-        if self.is_live:
-            await self.flush()
+        if not self.is_live:
+            return
+        await self.flush()
+        if self.message.plain_text or not self.query(".reply-body"):
+            return
+        async with self._flush_lock:  # the text is final: only its last block stays live
+            self._ended = True
+            await self._show_live()
 
     async def _restart_live(self) -> None:
         """The message is streaming again (a retry): back to an empty live tail."""
@@ -534,6 +544,7 @@ class MessageView(Vertical):
         await self.query(SuggestionChips).remove()
         self._show_thinking()
         async with self._flush_lock:
+            self._ended = False
             self._shown = self.message.text
             await self._remove_sealed()
             if not self.query(".reply-body"):
