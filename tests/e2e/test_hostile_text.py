@@ -75,7 +75,8 @@ def test_hostile_reply_in_the_app(witness: Tmux) -> None:
     assert_terminal_untouched(tmux, title_before)
 
     tmux.keys("C-q")
-    assert wait_exit(tmux) == 0
+    code = wait_exit(tmux)
+    assert code == 0, tmux.everything()[-4000:]
     assert_terminal_untouched(tmux, title_before)
 
 
