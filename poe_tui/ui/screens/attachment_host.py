@@ -50,6 +50,8 @@ class ChatAttachmentHost:
         return await self.screen.app.push_screen_wait(SaveFileScreen(name, folder))
 
     def files_changed(self, message: Message) -> None:
+        if not self.screen.is_mounted:  # a fetch that ended while the app closes
+            return
         view = self.screen.query_one(ConversationView)
         view.post_message(MessageChanged(message, Part.FILES))
 

@@ -68,6 +68,8 @@ class ChatReplyListener:
 
     async def _finish(self, job: ReplyJob) -> None:
         screen = self.screen
+        if not screen.is_mounted:  # the app is closing: the runner has saved the reply
+            return
         reply = job.reply
         self._clear_upload_progress(job)
         here = job.conversation.id == screen.conversation.id
