@@ -23,6 +23,7 @@ than laid out as Markdown, so nothing a bot sends can freeze the app.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -332,6 +333,7 @@ class MessageView(Vertical):
         self._follows_theme = False
         self._thinking_shown = ""
         self._ended = False  # the reply's text is final (sealing need not wait)
+        self._last_flush = 0.0  # monotonic time of the last scheduled flush
 
     @property
     def is_reply(self) -> bool:
@@ -507,10 +509,15 @@ class MessageView(Vertical):
         self._plain_from = None
 
     def _request_flush(self) -> None:
-        """New text is in the model: draw it with the next flush (at most
-        FLUSHES_PER_SECOND: a flush per token would cost a layout per token)."""
-        if self._flush_timer is None and self.is_live:
-            self._flush_timer = self.set_timer(1 / FLUSHES_PER_SECOND, self._flush_due)
+        """New text is in the model: draw it now, or when the last flush is far enough
+        behind (at most FLUSHES_PER_SECOND: a flush per token costs a layout per token)."""
+        if self._flush_timer is not None or self._flush_scheduled or not self.is_live:
+            return
+        wait = self._last_flush + 1 / FLUSHES_PER_SECOND - time.monotonic()
+        if wait <= 0:
+            self._schedule_flush()
+        else:
+            self._flush_timer = self.set_timer(wait, self._flush_due)
 
     def _flush_due(self) -> None:
         self._flush_timer = None
@@ -525,6 +532,7 @@ class MessageView(Vertical):
 
     async def _scheduled_flush(self) -> None:
         self._flush_scheduled = False
+        self._last_flush = time.monotonic()
         await self.flush()
 
     async def _finish_stream(self) -> None:
